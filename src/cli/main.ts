@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { cliState } from './run.js';
+import { registerFeatures } from './features.js';
+import { registerWer } from './wer.js';
+
+function packageVersion(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const pkg = JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Builds the `asr` program; each subcommand lives in its own file under src/cli and calls the library. */
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('asr')
+    .description('Speech recognition toolkit for TypeScript')
+    .version(packageVersion(), '-V, --version')
+    .option('--verbose', 'print stack traces with errors', false)
+    .hook('preAction', (cmd) => {
+      cliState.verbose = Boolean(cmd.opts<{ verbose?: boolean }>().verbose);
+    })
+    .exitOverride()
+    .showHelpAfterError(false);
+  registerFeatures(program, setExitCode);
+  registerWer(program, setExitCode);
+  return program;
+}
+
+/** CLI entry: returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed its message (unknown option, --help, --version)
+      return e.exitCode === 0 ? 0 : e.exitCode === 1 ? 1 : 2;
+    }
+    throw e;
+  }
+  return code;
+}
