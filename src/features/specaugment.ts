@@ -31,7 +31,7 @@ export const SPECAUGMENT_DEFAULTS: Readonly<SpecAugmentOptions> = {
 export function specAugment(m: FeatureMatrix, rng: Rng, options: Partial<SpecAugmentOptions> = {}): FeatureMatrix {
   const o = { ...SPECAUGMENT_DEFAULTS, ...options };
   const { numFrames: T, dim: F } = m;
-  let data = m.data.slice();
+  let data: Float32Array = m.data.slice();
   if (T === 0) return { numFrames: T, dim: F, data };
   if (o.timeWarp > 0 && T > 2 * o.timeWarp + 1) data = timeWarp(data, T, F, o.timeWarp, rng);
   let fill = 0;
