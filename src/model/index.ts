@@ -1,0 +1,10 @@
+export * from './config.js';
+export * from './params.js';
+export * from './masks.js';
+export * from './model.js';
+export * from './model-dir.js';
+export * from './safetensors.js';
+export * from './torchaudio.js';
+export { relShift, relativePositions } from './attention.js';
+export { conv2d, depthwiseConv1d, setConvImplementation, type ConvImplementation } from './conv.js';
+export type { BatchNormUpdate } from './layers.js';
