@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { VOICES, findVoice, resolveVoices, debianInstallCommand, debianVoicesToInstall } from '../src/data/voices.js';
+import { festivalVoiceInstalled } from '../src/data/tts/festival.js';
+import { LICENSES } from '../src/data/licenses.js';
+import { pseudoSpeaker, utteranceParams } from '../src/data/pseudo-speaker.js';
+import { createRng } from '../src/util/random.js';
+
+/** The test-set speakers the issue reserves: never in training data unless explicitly allowed. */
+const RESERVED = ['festival:kal_diphone', 'festival:cmu_us_slt_arctic_hts', 'flite:kal', 'flite:kal16', 'flite:slt', 'rhvoice:slt'];
+
+describe('voice table', () => {
+  it('marks exactly the reserved speakers as reserved', () => {
+    expect(VOICES.filter((v) => v.reserved).map((v) => v.id).sort()).toEqual([...RESERVED].sort());
+    expect(new Set(VOICES.map((v) => v.id)).size).toBe(VOICES.length);
+  });
+
+  it('has a license for every voice, and MBROLA voices are not free to redistribute models from', () => {
+    for (const v of VOICES) expect(Object.values(LICENSES)).toContain(v.license);
+    const mb = VOICES.filter((v) => v.engine === 'espeak-mbrola');
+    expect(mb.length).toBeGreaterThan(0);
+    expect(mb.every((v) => !v.license.modelRedistributable)).toBe(true);
+  });
+
+  it('the default group is npm voices only, with no reserved voice, across engines and accents', () => {
+    const d = resolveVoices('default');
+    expect(d.length).toBeGreaterThan(500);
+    expect(d.some((v) => v.reserved)).toBe(false);
+    expect(d.every((v) => v.source === 'npm')).toBe(true);
+    expect(new Set(d.map((v) => v.engine))).toEqual(new Set(['espeak', 'flite', 'gnuspeech']));
+    expect(new Set(d.map((v) => v.accent)).size).toBeGreaterThanOrEqual(8);
+    expect(d.map((v) => v.id)).toContain('flite:awb');
+    expect(d.map((v) => v.id)).not.toContain('espeak:en-us+whisper');
+  });
+});
+
+describe('resolveVoices', () => {
+  it('refuses a reserved voice unless --allow-reserved, and groups skip them', () => {
+    for (const id of ['flite:slt', 'flite:kal', 'flite:kal16']) {
+      expect(() => resolveVoices(id)).toThrow(/reserved for testing.*--allow-reserved/);
+      expect(resolveVoices(id, { allowReserved: true }).map((v) => v.id)).toEqual([id]);
+    }
+    expect(resolveVoices('flite').map((v) => v.id)).toEqual(['flite:awb', 'flite:rms']);
+    expect(resolveVoices('flite', { allowReserved: true }).map((v) => v.id)).toEqual(['flite:awb', 'flite:rms', 'flite:kal', 'flite:kal16', 'flite:slt']);
+    expect(resolveVoices('all').some((v) => v.reserved)).toBe(false);
+  });
+
+  it('supports patterns, exclusions and table order', () => {
+    const v = resolveVoices('espeak:en-us+f*,flite:rms,-espeak:en-us+f5,-espeak:en-us+fast,gnuspeech:female');
+    expect(v.map((x) => x.id)).toEqual(['espeak:en-us+f1', 'espeak:en-us+f2', 'espeak:en-us+f3', 'espeak:en-us+f4', 'flite:rms', 'gnuspeech:female']);
+  });
+
+  it('names unknown voices and empty results', () => {
+    expect(() => resolveVoices('flite:nobody')).toThrow(/unknown voice 'flite:nobody'/);
+    expect(() => resolveVoices('espeak:xx*')).toThrow(/'espeak:xx\*' matches no voice/);
+    expect(() => resolveVoices('flite:awb,-flite:awb')).toThrow(/no voice left/);
+    expect(() => resolveVoices(' , ')).toThrow(/empty voice list/);
+  });
+
+  it('--license-free drops non-free voices and refuses a named one', () => {
+    expect(() => resolveVoices('espeak-mbrola:mb-us1', { licenseFree: true })).toThrow(/MBROLA.*--license-free/);
+    expect(resolveVoices('default', { licenseFree: true }).every((v) => v.license.modelRedistributable)).toBe(true);
+  });
+
+  it('refuses voices this machine cannot run, saying how to get them', () => {
+    expect(() => resolveVoices('pico:en-US')).toThrow(/pico:en-US cannot be used here: .*libttspico-data/);
+  });
+});
+
+describe('pseudo-speakers', () => {
+  it('speaker 0 is the voice as it comes; others are seeded, varied and within range', () => {
+    const awb = findVoice('flite:awb');
+    if (!awb) throw new Error('no flite:awb');
+    expect(pseudoSpeaker(awb, 0, 1)).toMatchObject({ id: 'flite:awb#0', params: {}, speed: 1, warp: 1 });
+    const a = pseudoSpeaker(awb, 3, 1);
+    expect(pseudoSpeaker(awb, 3, 1)).toEqual(a);
+    expect(pseudoSpeaker(awb, 3, 2)).not.toEqual(a);
+    const es = findVoice('espeak:en-us+m3');
+    if (!es) throw new Error('no espeak voice');
+    const speakers = Array.from({ length: 40 }, (_, i) => pseudoSpeaker(es, i + 1, 9));
+    for (const s of speakers) {
+      expect(s.speed).toBeGreaterThanOrEqual(0.9);
+      expect(s.speed).toBeLessThanOrEqual(1.1);
+      expect(s.warp).toBeGreaterThanOrEqual(0.9);
+      expect(s.warp).toBeLessThanOrEqual(1.12);
+      expect(s.params.pitch).toBeGreaterThanOrEqual(25);
+      expect(s.params.pitch).toBeLessThanOrEqual(75);
+    }
+    expect(new Set(speakers.map((s) => `${s.params.pitch}/${s.params.wpm}/${s.warp}`)).size).toBe(40);
+    const p = utteranceParams(speakers[0], createRng(5));
+    expect(p.wpm).not.toBe(speakers[0].params.wpm);
+    expect(Math.abs((p.wpm as number) / (speakers[0].params.wpm as number) - 1)).toBeLessThan(0.09);
+  });
+});
+
+describe('installing Debian voices', () => {
+  it('selects installable voices, guards reserved ones, and refuses what Debian main lacks', () => {
+    expect(debianVoicesToInstall('festival').map((v) => v.id)).toEqual(['festival:ked_diphone']);
+    expect(debianVoicesToInstall('festival', true).map((v) => v.id)).toEqual(['festival:ked_diphone', 'festival:kal_diphone', 'festival:cmu_us_slt_arctic_hts']);
+    expect(() => debianVoicesToInstall('festival:kal_diphone')).toThrow(/reserved for testing/);
+    expect(() => debianVoicesToInstall('flite:awb')).toThrow(/comes with npm install/);
+    expect(() => debianInstallCommand(debianVoicesToInstall('espeak-mbrola:mb-us1'))).toThrow(/not installable from Debian main/);
+    const kal = debianVoicesToInstall('festival:kal_diphone', true);
+    const cmd = debianInstallCommand(kal);
+    if (festivalVoiceInstalled('kal_diphone')) expect(cmd).toBeNull();
+    else expect(cmd).toEqual(['apt-get', 'install', '-y', '--no-install-recommends', 'festival', 'festvox-kallpc16k']);
+  });
+});
