@@ -5,6 +5,11 @@ import { dirname, join } from 'node:path';
 import { cliState } from './run.js';
 import { registerFeatures } from './features.js';
 import { registerWer } from './wer.js';
+import { registerCmvn } from './cmvn.js';
+import { registerData } from './data.js';
+import { registerRecipe } from './recipe.js';
+import { registerLm } from './lm.js';
+import { registerDecode } from './decode.js';
 
 function packageVersion(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -26,7 +31,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError(false);
   registerFeatures(program, setExitCode);
+  registerCmvn(program, setExitCode);
   registerWer(program, setExitCode);
+  registerData(program, setExitCode);
+  registerRecipe(program, setExitCode);
+  registerLm(program, setExitCode);
+  registerDecode(program, setExitCode);
   return program;
 }
 

@@ -12,3 +12,4 @@ export * from './cmvn.js';
 export { addDeltas, deltaScales } from './deltas.js';
 export { specAugment, SPECAUGMENT_DEFAULTS, type SpecAugmentOptions } from './specaugment.js';
 export { matrixToNpy } from './npy.js';
+export { extractFileFeatures, cmvnStatsFromManifest, type AudioInputOptions } from './file.js';
