@@ -8,3 +8,4 @@ export * from './torchaudio.js';
 export { relShift, relativePositions } from './attention.js';
 export { conv2d, depthwiseConv1d, setConvImplementation, type ConvImplementation } from './conv.js';
 export type { BatchNormUpdate } from './layers.js';
+export { createStreamingEncoder, type StreamingEncoder, type StreamingEncoderOptions, type StreamingOutput } from './streaming.js';
