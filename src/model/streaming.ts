@@ -103,7 +103,7 @@ export function createStreamingEncoder(model: AcousticModel, opts: StreamingEnco
   const { chunkSize, leftChunks } = opts;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new AsrError(`streaming: chunk size must be a positive integer of encoder frames, got ${chunkSize}`);
   if (!Number.isInteger(leftChunks)) throw new AsrError(`streaming: left chunks must be an integer, got ${leftChunks}`);
-  if (c.block === 'conformer' && !c.causalConv && c.convKernel > 1) {
+  if (c.block === 'conformer' && c.numLayers > 0 && !c.causalConv && c.convKernel > 1) {
     throw new AsrError('streaming: the model has a centred convolution (config causalConv false); streaming needs a model trained with causalConv true');
   }
   const ctx = inferenceCtx(model);

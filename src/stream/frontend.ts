@@ -1,0 +1,160 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFeatureExtractor, type FeatureExtractor } from '../features/extractor.js';
+import { resolveFbankOptions, resolveMfccOptions, type MfccOptions } from '../features/options.js';
+import type { FeatureMatrix } from '../features/matrix.js';
+import { createResampler, type StreamingResampler } from '../audio/resample.js';
+import { AsrError, fileError } from '../util/errors.js';
+
+/**
+ * The streaming front end: samples at any rate -> (streaming resampler) -> chunked Kaldi features -> normalised
+ * features [frames, dim]. It reads a model directory's `features.json` in the format training writes
+ * ({"type", "options", "normalize"}). Per-utterance normalisation needs the whole utterance, so streaming
+ * approximates it with statistics over a sliding window of recent frames (Kaldi's online CMVN without a prior):
+ * each block of new frames is normalised with the mean and standard deviation of the last `cmvnWindow` frames
+ * up to and including the block.
+ */
+export interface StreamFeatureConfig {
+  type: 'fbank' | 'mfcc';
+  options: Partial<MfccOptions>;
+  normalize: 'none' | 'utterance' | { mean: number[]; std: number[] };
+}
+
+export const FEATURES_FILE = 'features.json';
+
+/** fbank with inputDim mel bins and per-utterance CMVN: what training uses without a features.json. */
+export function defaultStreamFeatures(inputDim: number): StreamFeatureConfig {
+  return { type: 'fbank', options: { numMelBins: inputDim }, normalize: 'utterance' };
+}
+
+function dimOf(c: StreamFeatureConfig): number {
+  if (c.type === 'mfcc') return resolveMfccOptions(c.options).numCeps;
+  const o = resolveFbankOptions(c.options);
+  return o.numMelBins + (o.useEnergy ? 1 : 0);
+}
+
+/** features.json of a model directory (or the default), checked against the model's input dimension. */
+export function readStreamFeatures(dir: string, inputDim: number): StreamFeatureConfig {
+  const path = join(dir, FEATURES_FILE);
+  if (!existsSync(path)) return defaultStreamFeatures(inputDim);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw fileError(path, `invalid JSON (${(e as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fileError(path, 'expected a JSON object');
+  const o = raw as Record<string, unknown>;
+  const type = o.type ?? 'fbank';
+  if (type !== 'fbank' && type !== 'mfcc') throw fileError(path, `type must be "fbank" or "mfcc", got ${JSON.stringify(type)}`);
+  const options = (o.options ?? {}) as Partial<MfccOptions>;
+  const n = o.normalize ?? 'none';
+  let normalize: StreamFeatureConfig['normalize'];
+  if (n === 'none' || n === 'utterance') normalize = n;
+  else if (typeof n === 'object' && n !== null && Array.isArray((n as { mean?: unknown }).mean) && Array.isArray((n as { std?: unknown }).std)) {
+    normalize = n as { mean: number[]; std: number[] };
+  } else throw fileError(path, `normalize must be "none", "utterance" or {"mean": [...], "std": [...]}`);
+  const c: StreamFeatureConfig = { type, options, normalize };
+  const dim = dimOf(c);
+  if (dim !== inputDim) throw fileError(path, `features have dimension ${dim}, config.json says inputDim ${inputDim}`);
+  return c;
+}
+
+export interface StreamFrontend {
+  readonly dim: number;
+  /** Feature sample rate (Hz). */
+  readonly sampleRate: number;
+  /** Seconds per feature frame. */
+  readonly frameShift: number;
+  /** samples at `rate` -> new normalised frames. */
+  accept(samples: Float32Array | Float64Array, rate: number): FeatureMatrix;
+  /** Ends the audio: the remaining frames. */
+  flush(): FeatureMatrix;
+  reset(): void;
+}
+
+export function createStreamFrontend(config: StreamFeatureConfig, cmvnWindow = 600): StreamFrontend {
+  // dither off: inference must be deterministic
+  const options = { ...config.options, dither: 0 };
+  const fb = resolveFbankOptions(options);
+  const sampleRate = fb.sampleFrequency;
+  const frameShift = fb.frameShift / 1000;
+  const dim = dimOf(config);
+  let extractor: FeatureExtractor = createFeatureExtractor(config.type, options);
+  let resampler: StreamingResampler | null = null;
+  // Ring of recent raw frames for the sliding-window CMVN: [cmvnWindow, dim].
+  const ring = new Float64Array(cmvnWindow * dim);
+  let ringCount = 0;
+  let ringPos = 0;
+  const sum = new Float64Array(dim);
+  const sq = new Float64Array(dim);
+
+  const normalize = (m: FeatureMatrix): FeatureMatrix => {
+    const { numFrames: T, data } = m;
+    const nz = config.normalize;
+    if (nz === 'none' || T === 0) return m;
+    if (nz !== 'utterance') {
+      for (let t = 0; t < T; t++) for (let d = 0; d < dim; d++) data[t * dim + d] = (data[t * dim + d] - nz.mean[d]) / nz.std[d];
+      return m;
+    }
+    for (let t = 0; t < T; t++) {
+      const o = ringPos * dim;
+      for (let d = 0; d < dim; d++) {
+        const v = data[t * dim + d];
+        if (ringCount === cmvnWindow) {
+          const old = ring[o + d];
+          sum[d] -= old;
+          sq[d] -= old * old;
+        }
+        ring[o + d] = v;
+        sum[d] += v;
+        sq[d] += v * v;
+      }
+      ringPos = (ringPos + 1) % cmvnWindow;
+      if (ringCount < cmvnWindow) ringCount++;
+    }
+    for (let d = 0; d < dim; d++) {
+      const mu = sum[d] / ringCount;
+      // floored as training floors it, so a constant band (digital silence) does not divide by zero
+      const inv = 1 / Math.sqrt(Math.max(sq[d] / ringCount - mu * mu, 1e-5));
+      for (let t = 0; t < T; t++) data[t * dim + d] = (data[t * dim + d] - mu) * inv;
+    }
+    return m;
+  };
+
+  return {
+    dim,
+    sampleRate,
+    frameShift,
+    accept(samples, rate) {
+      let x: Float32Array | Float64Array = samples;
+      if (rate !== sampleRate) {
+        if (!Number.isFinite(rate) || rate <= 0) throw new AsrError(`stream: invalid sample rate ${rate}`);
+        if (resampler === null || resampler.inputRate !== rate) resampler = createResampler(rate, sampleRate);
+        x = resampler.accept(samples);
+      }
+      return normalize(extractor.accept(x));
+    },
+    flush() {
+      if (resampler !== null) {
+        const rest = resampler.flush();
+        resampler = null;
+        const a = extractor.accept(rest);
+        const b = extractor.flush();
+        const data = new Float32Array(a.data.length + b.data.length);
+        data.set(a.data);
+        data.set(b.data, a.data.length);
+        return normalize({ numFrames: a.numFrames + b.numFrames, dim, data });
+      }
+      return normalize(extractor.flush());
+    },
+    reset() {
+      extractor = createFeatureExtractor(config.type, options);
+      resampler = null;
+      ringCount = 0;
+      ringPos = 0;
+      sum.fill(0);
+      sq.fill(0);
+    },
+  };
+}

@@ -1,0 +1,324 @@
+import { EventEmitter } from 'node:events';
+import { loadModel, type AcousticModel } from '../model/index.js';
+import { disposeModel } from '../model/model.js';
+import { createStreamingEncoder, type StreamingEncoder } from '../model/streaming.js';
+import { loadLm, type NgramLm } from '../lm/index.js';
+import { createBeamSearch, type BeamSearch } from '../decode/beam-search.js';
+import { buildHotwordTrie, type HotwordTrie } from '../decode/hotwords.js';
+import { createTokenSet, type TokenSet } from '../decode/tokens.js';
+import { wordsFromLabels, type DecodedWord, type TokenSpan } from '../decode/align.js';
+import type { DecodeOptions } from '../decode/decode.js';
+import { AsrError } from '../util/errors.js';
+import { DEFAULT_ENDPOINT, EndpointState, endpointRule, resolveEndpointConfig, type EndpointConfig, type EndpointConfigInput } from './endpoint.js';
+import { createStreamFrontend, defaultStreamFeatures, readStreamFeatures, type StreamFeatureConfig, type StreamFrontend } from './frontend.js';
+
+/**
+ * Streaming recognition of one audio stream: samples -> streaming front end -> cache-aware encoder (chunks of
+ * `chunkMs`) -> incremental CTC prefix beam search with the LM (or greedy) -> partial results after every chunk
+ * that changes the text, and a final result per utterance, cut by the endpoint rules (endpoint.ts).
+ */
+
+export interface RecognitionEvent {
+  type: 'partial' | 'final';
+  text: string;
+  /** Seconds from the start of the stream. Partial: utterance start .. audio decoded so far. Final: first word's start .. last word's end (the utterance bounds when no word). */
+  start: number;
+  end: number;
+  /** Finals: the words with absolute times and confidences. */
+  words?: DecodedWord[];
+  /** Finals: 0 at end of input, else the endpoint rule (1-3) that ended the utterance. */
+  rule?: number;
+}
+
+export interface StreamingRecognizerOptions {
+  /** A model directory (config.json, model.safetensors, tokens.txt, optional features.json). */
+  modelDir?: string;
+  /** Or a model in memory with its tokens. */
+  model?: AcousticModel;
+  tokens?: string[];
+  /** Feature config (default: the model directory's features.json, else fbank + CMVN). */
+  features?: StreamFeatureConfig;
+  /** Word n-gram LM (a loaded one or an ARPA/binary path). */
+  lm?: NgramLm | string;
+  /** Chunk length in milliseconds of audio (rounded to encoder frames; default 320). */
+  chunkMs?: number;
+  /** Chunks of left context the encoder keeps (default 4; negative = unlimited, memory grows). */
+  leftChunks?: number;
+  /** Decode options as in `asr decode` (mode, beamWidth, lmWeight, hotwords, ...). frameDuration is set from the model. */
+  decode?: Omit<DecodeOptions, 'lm' | 'frameDuration'>;
+  /** Endpoint rules (defaults: sherpa-onnx's); false never ends an utterance before the input ends. */
+  endpoint?: EndpointConfigInput | false;
+  /** Frames of the sliding-window CMVN (default 600 = 6 s). */
+  cmvnWindow?: number;
+  /** Emit finals with empty text (default false: an utterance of silence ends silently). */
+  emitEmptyFinals?: boolean;
+}
+
+/** Incremental greedy (best path) state with token spans, for `mode: 'greedy'`. */
+class GreedyState {
+  labels: number[] = [];
+  spans: TokenSpan[] = [];
+  private prev = -1;
+  private frame = 0;
+  constructor(private readonly ts: TokenSet) {}
+  advance(lp: Float32Array, frames: number): void {
+    const V = this.ts.tokens.length;
+    for (let f = 0; f < frames; f++, this.frame++) {
+      let best = 0;
+      for (let v = 1; v < V; v++) if (lp[f * V + v] > lp[f * V + best]) best = v;
+      const p = lp[f * V + best];
+      if (best !== this.ts.blank) {
+        if (best !== this.prev) {
+          this.labels.push(best);
+          this.spans.push({ first: this.frame, last: this.frame, peak: p });
+        } else {
+          const s = this.spans[this.spans.length - 1];
+          s.last = this.frame;
+          s.peak = Math.max(s.peak, p);
+        }
+      }
+      this.prev = best;
+    }
+  }
+  words(frameDuration: number): DecodedWord[] {
+    return wordsFromLabels(this.ts, this.labels, this.spans, frameDuration);
+  }
+}
+
+export interface StreamingRecognizer extends EventEmitter {
+  /** Seconds per encoder frame. */
+  readonly frameDuration: number;
+  /** Encoder frames per chunk. */
+  readonly chunkFrames: number;
+  /** Seconds of audio accepted so far (at the feature rate). */
+  readonly audioSeconds: number;
+  /** Feeds samples (mono, [-1, 1)) at `sampleRate` (default 16000); emits 'partial' and 'final' events synchronously. */
+  accept(samples: Float32Array | Float64Array, sampleRate?: number): void;
+  /** Ends the input: decodes what is left and emits the last final (if any), then 'end'. */
+  finish(): void;
+  /** Starts a new stream (after finish or to drop the current one). */
+  reset(): void;
+  /** The events as an async iterator, ending after finish(). */
+  events(): AsyncIterableIterator<RecognitionEvent>;
+  /** Frees tensors (and the model when the recognizer loaded it). */
+  dispose(): void;
+  on(event: 'partial' | 'final', listener: (e: RecognitionEvent) => void): this;
+  on(event: 'end', listener: () => void): this;
+}
+
+export function createStreamingRecognizer(opts: StreamingRecognizerOptions): StreamingRecognizer {
+  let model: AcousticModel;
+  let tokens: string[];
+  let owned = false;
+  let features = opts.features;
+  if (opts.model !== undefined) {
+    if (opts.tokens === undefined) throw new AsrError('streaming recognizer: tokens are required with a model object');
+    model = opts.model;
+    tokens = opts.tokens;
+    if (tokens.length !== model.config.vocabSize) throw new AsrError(`streaming recognizer: ${tokens.length} tokens, the model has vocabSize ${model.config.vocabSize}`);
+  } else if (opts.modelDir !== undefined) {
+    const loaded = loadModel(opts.modelDir);
+    model = loaded.model;
+    tokens = opts.tokens ?? loaded.tokens;
+    owned = true;
+    features ??= readStreamFeatures(opts.modelDir, model.config.inputDim);
+  } else {
+    throw new AsrError('streaming recognizer: give modelDir or model');
+  }
+  features ??= defaultStreamFeatures(model.config.inputDim);
+  const c = model.config;
+  const frontend: StreamFrontend = createStreamFrontend(features, opts.cmvnWindow ?? 600);
+  const factor = c.subsampling.factor;
+  const frameDuration = frontend.frameShift * factor;
+  const chunkMs = opts.chunkMs ?? 320;
+  if (!(chunkMs > 0)) throw new AsrError(`--chunk-ms: must be positive, got ${chunkMs}`);
+  const chunkFrames = Math.max(1, Math.round(chunkMs / 1000 / frameDuration));
+  const encoder: StreamingEncoder = createStreamingEncoder(model, { chunkSize: chunkFrames, leftChunks: opts.leftChunks ?? 4, logProbs: true });
+  const dec = opts.decode ?? {};
+  const ts = createTokenSet(tokens, { blank: c.blank, wordDelimiter: dec.wordDelimiter });
+  const V = tokens.length;
+  const lm = typeof opts.lm === 'string' ? loadLm(opts.lm) : opts.lm;
+  const greedy = dec.mode === 'greedy';
+  const hotwordTrie: HotwordTrie | undefined =
+    dec.hotwords === undefined || greedy ? undefined : Array.isArray(dec.hotwords) ? buildHotwordTrie(dec.hotwords, ts) : dec.hotwords;
+  const endpoint: EndpointConfig | null = opts.endpoint === false ? null : resolveEndpointConfig(opts.endpoint ?? {});
+  const ep = new EndpointState();
+
+  const newSearch = (): BeamSearch | GreedyState =>
+    greedy ? new GreedyState(ts) : createBeamSearch(ts, { ...dec, lm: greedy ? undefined : lm, hotwordTrie, frameDuration });
+  let search = newSearch();
+  let uttStartFrame = 0;
+  let framesDecoded = 0;
+  let samplesIn = 0;
+  let lastPartial = '';
+  let finished = false;
+  const emitter = new EventEmitter();
+
+  const textOf = (s: BeamSearch | GreedyState): string => (s instanceof GreedyState ? s.words(frameDuration).map((w) => w.word).join(' ') : s.best().text);
+
+  const endUtterance = (rule: number): void => {
+    const offset = uttStartFrame * frameDuration;
+    let words: DecodedWord[];
+    let text: string;
+    if (search instanceof GreedyState) {
+      words = search.words(frameDuration);
+      text = words.map((w) => w.word).join(' ');
+    } else {
+      const h = search.finish(1).hypotheses[0];
+      words = h?.words ?? [];
+      text = h?.text ?? '';
+    }
+    const abs = words.map((w) => ({ ...w, start: w.start + offset, end: w.end + offset, startFrame: w.startFrame + uttStartFrame, endFrame: w.endFrame + uttStartFrame }));
+    const uttEnd = framesDecoded * frameDuration;
+    if (text !== '' || opts.emitEmptyFinals) {
+      const e: RecognitionEvent = {
+        type: 'final',
+        text,
+        start: abs.length > 0 ? abs[0].start : offset,
+        end: abs.length > 0 ? abs[abs.length - 1].end : uttEnd,
+        words: abs,
+        rule,
+      };
+      emitter.emit('final', e);
+    }
+    search = newSearch();
+    uttStartFrame = framesDecoded;
+    ep.reset();
+    lastPartial = '';
+  };
+
+  const consume = (lp: Float32Array, frames: number): void => {
+    if (frames === 0) return;
+    // advance keeps a reference for word alignment at the end: lp is a fresh array per chunk
+    search.advance(lp, frames);
+    ep.update(lp, frames, V, c.blank);
+    framesDecoded += frames;
+    const text = textOf(search);
+    if (text !== lastPartial) {
+      lastPartial = text;
+      emitter.emit('partial', { type: 'partial', text, start: uttStartFrame * frameDuration, end: framesDecoded * frameDuration } satisfies RecognitionEvent);
+    }
+    if (endpoint !== null) {
+      const rule = endpointRule(endpoint, ep.containsNonSilence, ep.trailingBlanks * frameDuration, ep.frames * frameDuration);
+      if (rule !== 0) endUtterance(rule);
+    }
+  };
+
+  /** Splits encoder output by chunk so endpoints are checked after every chunk, as sherpa-onnx does. */
+  const consumeChunks = (out: { data: Float32Array; frames: number }): void => {
+    for (let s = 0; s < out.frames; s += chunkFrames) {
+      const n = Math.min(chunkFrames, out.frames - s);
+      consume(out.data.slice(s * V, (s + n) * V), n);
+    }
+  };
+
+  const rec = emitter as StreamingRecognizer;
+  Object.defineProperties(rec, {
+    frameDuration: { value: frameDuration },
+    chunkFrames: { value: chunkFrames },
+    audioSeconds: { get: () => samplesIn / frontend.sampleRate },
+  });
+  rec.accept = (samples: Float32Array | Float64Array, sampleRate = 16000): void => {
+    if (finished) throw new AsrError('streaming recognizer: accept() after finish() (call reset() first)');
+    if (samples.length === 0) return;
+    samplesIn += sampleRate === frontend.sampleRate ? samples.length : (samples.length * frontend.sampleRate) / sampleRate;
+    const feats = frontend.accept(samples, sampleRate);
+    if (feats.numFrames > 0) consumeChunks(encoder.accept(feats.data, feats.numFrames));
+  };
+  rec.finish = (): void => {
+    if (finished) return;
+    finished = true;
+    const feats = frontend.flush();
+    consumeChunks(encoder.accept(feats.data, feats.numFrames));
+    consumeChunks(encoder.flush());
+    if (framesDecoded > uttStartFrame) endUtterance(0);
+    emitter.emit('end');
+  };
+  rec.reset = (): void => {
+    frontend.reset();
+    encoder.reset();
+    search = newSearch();
+    ep.reset();
+    uttStartFrame = 0;
+    framesDecoded = 0;
+    samplesIn = 0;
+    lastPartial = '';
+    finished = false;
+  };
+  rec.events = (): AsyncIterableIterator<RecognitionEvent> => eventIterator(emitter);
+  rec.dispose = (): void => {
+    encoder.dispose();
+    if (owned) disposeModel(model);
+  };
+  return rec;
+}
+
+/** Queues a recognizer's partial/final events from now on and yields them until its 'end' event. */
+function eventIterator(emitter: EventEmitter): AsyncIterableIterator<RecognitionEvent> {
+  const queue: RecognitionEvent[] = [];
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const push = (e: RecognitionEvent): void => {
+    queue.push(e);
+    wake?.();
+  };
+  const onEnd = (): void => {
+    ended = true;
+    wake?.();
+  };
+  emitter.on('partial', push);
+  emitter.on('final', push);
+  emitter.on('end', onEnd);
+  const detach = (): void => {
+    emitter.off('partial', push);
+    emitter.off('final', push);
+    emitter.off('end', onEnd);
+  };
+  const it: AsyncIterableIterator<RecognitionEvent> = {
+    async next(): Promise<IteratorResult<RecognitionEvent>> {
+      while (queue.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
+      wake = null;
+      if (queue.length > 0) return { value: queue.shift() as RecognitionEvent, done: false };
+      detach();
+      return { value: undefined, done: true };
+    },
+    async return(): Promise<IteratorResult<RecognitionEvent>> {
+      detach();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
+}
+
+/**
+ * Recognises an async stream of sample blocks (e.g. from a microphone or a socket): yields partial and final
+ * events as they come, ends after the input ends with the last final.
+ */
+export async function* recognizeStream(
+  recognizer: StreamingRecognizer,
+  source: AsyncIterable<Float32Array | Float64Array>,
+  sampleRate = 16000,
+): AsyncGenerator<RecognitionEvent, void, void> {
+  const queue: RecognitionEvent[] = [];
+  const push = (e: RecognitionEvent): void => {
+    queue.push(e);
+  };
+  recognizer.on('partial', push);
+  recognizer.on('final', push);
+  try {
+    for await (const block of source) {
+      recognizer.accept(block, sampleRate);
+      while (queue.length > 0) yield queue.shift() as RecognitionEvent;
+    }
+    recognizer.finish();
+    while (queue.length > 0) yield queue.shift() as RecognitionEvent;
+  } finally {
+    recognizer.off('partial', push);
+    recognizer.off('final', push);
+  }
+}
+
+export { DEFAULT_ENDPOINT };
