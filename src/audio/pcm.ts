@@ -21,6 +21,8 @@ export function bytesPerSample(encoding: SampleEncoding): number {
   }
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * Decodes interleaved little-endian PCM into per-channel floats with the torchaudio.load scaling
  * (int16 / 32768 exactly, u8 (v - 128) / 128, s24 / 2^23, s32 / 2^31, G.711 via its 16-bit expansion, floats as
@@ -57,7 +59,13 @@ export function decodePcm(
         for (let i = 0; i < frames; i++, p += stride) dst[i] = MULAW_TO_INT16[bytes[p]] / 32768;
         break;
       case 's16le':
-        for (let i = 0; i < frames; i++, p += stride) dst[i] = view.getInt16(p, true) / 32768;
+        if (LITTLE_ENDIAN_HOST && (bytes.byteOffset & 1) === 0) {
+          // aligned: read through an Int16Array view (several times faster than DataView per sample)
+          const src = new Int16Array(bytes.buffer, bytes.byteOffset, frames * numChannels);
+          for (let i = 0, q = c; i < frames; i++, q += numChannels) dst[i] = src[q] / 32768;
+        } else {
+          for (let i = 0; i < frames; i++, p += stride) dst[i] = view.getInt16(p, true) / 32768;
+        }
         break;
       case 's24le':
         for (let i = 0; i < frames; i++, p += stride) {

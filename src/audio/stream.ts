@@ -117,17 +117,23 @@ export async function* audioChunks(input: AudioInput, opts: AudioChunksOptions =
   const collect = (y: Float32Array | Float64Array): Float64Array[] => {
     const full: Float64Array[] = [];
     let i = 0;
+    // locals, not the captured `pending`/`filled`, inside the per-sample loop (context slots are not registerized)
+    let buf = pending;
+    let at = filled;
     while (i < y.length) {
-      const k = Math.min(size - filled, y.length - i);
-      pending.set(y.subarray(i, i + k), filled);
-      filled += k;
+      const k = Math.min(size - at, y.length - i);
+      // an explicit loop: TypedArray.set across element types (float32 -> float64) measured slower in V8
+      for (let j = 0; j < k; j++) buf[at + j] = y[i + j];
+      at += k;
       i += k;
-      if (filled === size) {
-        full.push(pending);
-        pending = new Float64Array(size);
-        filled = 0;
+      if (at === size) {
+        full.push(buf);
+        buf = new Float64Array(size);
+        at = 0;
       }
     }
+    pending = buf;
+    filled = at;
     return full;
   };
 

@@ -18,16 +18,60 @@ export function createRealSpectrum(size: number): RealSpectrum {
 }
 
 function powerOfTwoSpectrum(size: number): RealSpectrum {
-  const fft = new FFT(size);
-  const out = new Float64Array(2 * size);
-  const half = size >> 1;
+  if (size < 8) return directRealSpectrum(size);
+  // A real FFT of size N as one complex FFT of size N/2 over z[n] = x[2n] + i x[2n+1], then one split pass:
+  // fft.js's own realTransform measured about twice as slow as its half-size complex transform here.
+  const m = size >> 1;
+  const fft = new FFT(m);
+  const packed = new Float64Array(2 * m);
+  const z = new Float64Array(2 * m);
+  const twRe = new Float64Array(m + 1);
+  const twIm = new Float64Array(m + 1);
+  for (let k = 0; k <= m; k++) {
+    twRe[k] = Math.cos((2 * Math.PI * k) / size);
+    twIm[k] = -Math.sin((2 * Math.PI * k) / size);
+  }
   return {
     size,
     compute(input, output, power) {
-      fft.realTransform(out, input);
-      for (let k = 0; k <= half; k++) {
-        const re = out[2 * k];
-        const im = out[2 * k + 1];
+      for (let i = 0; i < 2 * m; i++) packed[i] = input[i];
+      fft.transform(z, packed);
+      for (let k = 0; k <= m; k++) {
+        const a = k === m ? 0 : k;
+        const b = k === 0 ? 0 : m - k;
+        const zr = z[2 * a];
+        const zi = z[2 * a + 1];
+        const cr = z[2 * b];
+        const ci = -z[2 * b + 1];
+        // even part E = (Z[k] + conj Z[m-k]) / 2, odd part O = (Z[k] - conj Z[m-k]) / 2i
+        const er = 0.5 * (zr + cr);
+        const ei = 0.5 * (zi + ci);
+        const or = 0.5 * (zi - ci);
+        const oi = -0.5 * (zr - cr);
+        const wr = twRe[k];
+        const wi = twIm[k];
+        const re = er + wr * or - wi * oi;
+        const im = ei + wr * oi + wi * or;
+        const p = re * re + im * im;
+        output[k] = power ? p : Math.sqrt(p);
+      }
+    },
+  };
+}
+
+/** Tiny sizes (a Kaldi frame never is one): the DFT by definition. */
+function directRealSpectrum(size: number): RealSpectrum {
+  return {
+    size,
+    compute(input, output, power) {
+      for (let k = 0; k <= size >> 1; k++) {
+        let re = 0;
+        let im = 0;
+        for (let n = 0; n < size; n++) {
+          const a = (-2 * Math.PI * k * n) / size;
+          re += input[n] * Math.cos(a);
+          im += input[n] * Math.sin(a);
+        }
         const p = re * re + im * im;
         output[k] = power ? p : Math.sqrt(p);
       }
