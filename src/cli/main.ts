@@ -10,6 +10,11 @@ import { registerData } from './data.js';
 import { registerRecipe } from './recipe.js';
 import { registerLm } from './lm.js';
 import { registerDecode } from './decode.js';
+import { registerStream } from './stream.js';
+import { registerTranscribe } from './transcribe.js';
+import { registerEval } from './eval.js';
+import { registerTrain } from './train.js';
+import { registerPlot } from './plot.js';
 
 function packageVersion(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -37,6 +42,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerRecipe(program, setExitCode);
   registerLm(program, setExitCode);
   registerDecode(program, setExitCode);
+  registerStream(program, setExitCode);
+  registerTranscribe(program, setExitCode);
+  registerEval(program, setExitCode);
+  registerTrain(program, setExitCode);
+  registerPlot(program, setExitCode);
   return program;
 }
 

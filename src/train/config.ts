@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { resolveModelConfig, type ModelConfig } from '../model/config.js';
+import type { SpecAugmentOptions } from '../features/specaugment.js';
+import { AsrError, fileError } from '../util/errors.js';
+import type { AdamWConfig } from './optimizer.js';
+import type { ScheduleConfig } from './schedule.js';
+
+/**
+ * Training options: the `train` object of a training config file. A config file is
+ *   { "model": { ...ModelConfig overrides (src/model/config.ts) }, "train": { ...TrainConfig overrides } }
+ * Both parts are optional; unknown keys are errors. vocabSize is set from the tokenizer.
+ */
+export interface TrainConfig {
+  /** Seeds initialisation, data order, SpecAugment, speed perturbation and dropout. */
+  seed: number;
+  /** Passes over the training set. */
+  epochs: number;
+  /** Stop after this many optimizer steps (0: no limit; epochs still apply). */
+  maxSteps: number;
+  /** Padded fbank frames per micro-batch (items x longest item); bounds memory (100 frames = 1 s). */
+  maxFramesPerBatch: number;
+  /** Most utterances per micro-batch. */
+  maxItemsPerBatch: number;
+  /** Micro-batches whose gradients are summed per optimizer step. */
+  accumulate: number;
+  /** AdamW (weight decay applies to matrices only). */
+  optimizer: AdamWConfig;
+  /** 'noam' | 'cosine' | 'constant' with linear warm-up; totalSteps is filled in from the data. */
+  lr: Omit<ScheduleConfig, 'totalSteps'>;
+  /** Clip gradients to this global L2 norm (0: off). */
+  clipNorm: number;
+  /** Intermediate CTC (shared head) after block `layer` (1-based; 0: off), loss = (1-w) final + w inter. */
+  intermediateCtc: { layer: number; weight: number };
+  /** SpecAugment on training features, or null. Masks fill with 0 (features are mean-normalised). */
+  specAugment: Partial<SpecAugmentOptions> | null;
+  /** Speed perturbation factors drawn per utterance; [] for none. */
+  speedPerturb: number[];
+  /** Keep raw fbank of training audio in memory after the first epoch. */
+  featureCache: boolean;
+  /** Write a checkpoint every N optimizer steps (also at each epoch end and on Ctrl-C). */
+  checkpointEverySteps: number;
+  /** Step checkpoints kept on disk (the newest); averaging uses the last `averageLast` of them. */
+  keepCheckpoints: number;
+  /** exp/final is the average of the last N checkpoints (1: the last one). */
+  averageLast: number;
+  /** Validate every N optimizer steps as well as at each epoch end (0: epoch ends only). */
+  validEverySteps: number;
+  /** Metrics line (and non-TTY log line) every N optimizer steps. */
+  logEverySteps: number;
+  /** Abort after this many consecutive batches with a non-finite loss. */
+  maxBadBatches: number;
+  /** Gradient checkpointing of encoder blocks: 'auto' turns it on for wasm with large batches. */
+  gradientCheckpointing: 'auto' | 'on' | 'off';
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  seed: 1,
+  epochs: 20,
+  maxSteps: 0,
+  maxFramesPerBatch: 6000,
+  maxItemsPerBatch: 64,
+  accumulate: 1,
+  optimizer: { beta1: 0.9, beta2: 0.98, eps: 1e-9, weightDecay: 1e-3 },
+  lr: { kind: 'noam', peakLr: 1e-3, warmupSteps: 200, minLr: 1e-5 },
+  clipNorm: 5,
+  intermediateCtc: { layer: 0, weight: 0.3 },
+  specAugment: { numFreqMasks: 2, freqMaskWidth: 15, numTimeMasks: 2, timeMaskWidth: 20, timeMaskMaxRatio: 0.1, timeWarp: 0, maskValue: 0 },
+  speedPerturb: [],
+  featureCache: true,
+  checkpointEverySteps: 100,
+  keepCheckpoints: 5,
+  averageLast: 1,
+  validEverySteps: 0,
+  logEverySteps: 10,
+  maxBadBatches: 5,
+  gradientCheckpointing: 'auto',
+};
+
+export interface ExperimentConfig {
+  /** Model overrides as written (vocabSize is set from the tokenizer). */
+  model: Record<string, unknown>;
+  train: TrainConfig;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Merges `input` over `defaults` one level deep for nested objects, rejecting unknown keys. */
+function merge<T extends object>(defaults: T, input: Record<string, unknown>, where: string, path: string): T {
+  const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(input)) {
+    if (!(k in out)) throw new AsrError(`${where}: unknown key '${path}${k}'`);
+    const d = out[k];
+    if (isObject(d) && isObject(v) && k !== 'specAugment') out[k] = merge(d, v, where, `${path}${k}.`);
+    else if (k === 'specAugment' && isObject(v)) out[k] = { ...(isObject(d) ? d : {}), ...v };
+    else out[k] = v;
+  }
+  return out as T;
+}
+
+function check(where: string, ok: boolean, problem: string): void {
+  if (!ok) throw new AsrError(`${where}: ${problem}`);
+}
+
+/** Validates a train config (types and ranges); `where` names the file. */
+export function resolveTrainConfig(input: unknown, where = 'train config'): TrainConfig {
+  check(where, input === undefined || isObject(input), '"train" must be an object');
+  const c = merge(DEFAULT_TRAIN_CONFIG, (input ?? {}) as Record<string, unknown>, where, 'train.');
+  const int = (v: unknown, min: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min;
+  const num = (v: unknown, min: number): boolean => typeof v === 'number' && Number.isFinite(v) && v >= min;
+  for (const k of ['seed', 'maxSteps', 'validEverySteps'] as const) check(where, int(c[k], 0), `train.${k} must be an integer >= 0`);
+  for (const k of ['epochs', 'maxFramesPerBatch', 'maxItemsPerBatch', 'accumulate', 'checkpointEverySteps', 'keepCheckpoints', 'averageLast', 'logEverySteps', 'maxBadBatches'] as const) {
+    check(where, int(c[k], 1), `train.${k} must be an integer >= 1`);
+  }
+  check(where, c.averageLast <= c.keepCheckpoints, 'train.averageLast cannot exceed train.keepCheckpoints');
+  check(where, num(c.clipNorm, 0), 'train.clipNorm must be a number >= 0');
+  check(where, ['noam', 'cosine', 'constant'].includes(c.lr.kind), 'train.lr.kind must be "noam", "cosine" or "constant"');
+  check(where, num(c.lr.peakLr, 0) && c.lr.peakLr > 0, 'train.lr.peakLr must be positive');
+  check(where, int(c.lr.warmupSteps, 0), 'train.lr.warmupSteps must be an integer >= 0');
+  check(where, num(c.lr.minLr, 0), 'train.lr.minLr must be >= 0');
+  const o = c.optimizer;
+  check(where, num(o.beta1, 0) && o.beta1 < 1 && num(o.beta2, 0) && o.beta2 < 1, 'train.optimizer.beta1/beta2 must be in [0, 1)');
+  check(where, num(o.eps, 0) && o.eps > 0 && num(o.weightDecay, 0), 'train.optimizer.eps must be positive, weightDecay >= 0');
+  check(where, int(c.intermediateCtc.layer, 0) && num(c.intermediateCtc.weight, 0) && c.intermediateCtc.weight < 1, 'train.intermediateCtc needs an integer layer >= 0 and a weight in [0, 1)');
+  check(where, c.specAugment === null || isObject(c.specAugment), 'train.specAugment must be an object or null');
+  check(where, Array.isArray(c.speedPerturb) && c.speedPerturb.every((f) => num(f, 0.5) && f <= 2), 'train.speedPerturb must be a list of factors in [0.5, 2]');
+  check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
+  check(where, ['auto', 'on', 'off'].includes(c.gradientCheckpointing), 'train.gradientCheckpointing must be "auto", "on" or "off"');
+  return c;
+}
+
+/** Reads a config file `{ model, train }`; the model part is validated later, once vocabSize is known. */
+export function readExperimentConfig(file: string): ExperimentConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw fileError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'config not found' : `invalid JSON (${(e as Error).message})`);
+  }
+  if (!isObject(raw)) throw fileError(file, 'expected a JSON object { "model": {...}, "train": {...} }');
+  for (const k of Object.keys(raw)) if (k !== 'model' && k !== 'train') throw fileError(file, `unknown key '${k}' (expected "model" and "train")`);
+  const model = raw.model ?? {};
+  if (!isObject(model)) throw fileError(file, '"model" must be an object');
+  return { model, train: resolveTrainConfig(raw.train, file) };
+}
+
+/** The model config: file overrides plus the tokenizer's vocabulary size and blank. */
+export function experimentModelConfig(overrides: Record<string, unknown>, vocabSize: number, where: string): ModelConfig {
+  return resolveModelConfig({ ...overrides, vocabSize, blank: 0 }, where);
+}

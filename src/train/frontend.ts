@@ -1,0 +1,59 @@
+import { fbank } from '../features/compute.js';
+import type { FeatureMatrix } from '../features/matrix.js';
+
+/**
+ * The acoustic front end every model of this toolkit is trained and run with: Kaldi fbank (25 ms / 10 ms frames,
+ * `inputDim` mel bins, no dither, so features are reproducible) followed by per-utterance mean and variance
+ * normalisation. Per-utterance CMVN was chosen over global statistics because it needs no statistics file in the
+ * model directory and adapts to each recording's gain; the cost is that a streaming front end would need a
+ * running estimate instead.
+ */
+export const SAMPLE_RATE = 16000;
+
+/** Raw log-mel features [frames, inputDim] of 16 kHz mono samples (before normalisation). */
+export function rawFeatures(samples: Float32Array | Float64Array, inputDim: number): FeatureMatrix {
+  return fbank(samples, { numMelBins: inputDim, dither: 0, sampleFrequency: SAMPLE_RATE });
+}
+
+/**
+ * Normalised features [frames, inputDim]: what the model reads. Per dimension (x - mean) / std over the
+ * utterance, variance floored at 1e-5 (digital silence): the same as src/transcribe's "utterance" normalisation,
+ * which inference applies, and what FEATURES_JSON below declares.
+ */
+export function normalizeFeatures(m: FeatureMatrix): FeatureMatrix {
+  const { numFrames: T, dim: D } = m;
+  const data = new Float32Array(m.data.length);
+  if (T === 0) return { numFrames: T, dim: D, data };
+  const mu = new Float64Array(D);
+  const sq = new Float64Array(D);
+  for (let t = 0; t < T; t++) {
+    for (let d = 0; d < D; d++) {
+      const v = m.data[t * D + d];
+      mu[d] += v;
+      sq[d] += v * v;
+    }
+  }
+  const inv = new Float64Array(D);
+  for (let d = 0; d < D; d++) {
+    mu[d] /= T;
+    inv[d] = 1 / Math.sqrt(Math.max(sq[d] / T - mu[d] * mu[d], 1e-5));
+  }
+  for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) data[t * D + d] = (m.data[t * D + d] - mu[d]) * inv[d];
+  return { numFrames: T, dim: D, data };
+}
+
+/** features.json of a trained model directory (the schema src/transcribe/feature-config.ts reads). */
+export function featuresJson(inputDim: number): string {
+  return JSON.stringify({ type: 'fbank', options: { numMelBins: inputDim }, normalize: 'utterance' }, null, 2) + '\n';
+}
+
+/** {@link rawFeatures} then {@link normalizeFeatures}. */
+export function modelFeatures(samples: Float32Array | Float64Array, inputDim: number): FeatureMatrix {
+  return normalizeFeatures(rawFeatures(samples, inputDim));
+}
+
+/** Fbank frames for `seconds` of audio (snip_edges: (n - 400) / 160 + 1), used to estimate lengths from durations. */
+export function framesForDuration(seconds: number): number {
+  const n = Math.round(seconds * SAMPLE_RATE);
+  return n < 400 ? 0 : Math.floor((n - 400) / 160) + 1;
+}
