@@ -1,45 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
-import { createModel, disposeModel, forward, modelConfig, type AcousticModel } from '../src/model/index.js';
+import { createModel, disposeModel, forward, modelConfig } from '../src/model/index.js';
 import { fbank } from '../src/features/index.js';
 import { greedyDecode, createTokenSet } from '../src/decode/index.js';
 import { createStreamingRecognizer, endpointRule, recognizeStream, resolveEndpointConfig, type RecognitionEvent } from '../src/stream/index.js';
-import { createRng } from '../src/util/random.js';
+import { concat, detectorModel, DETECTOR_FEATURES, noise } from './helpers/stream-model.js';
 
-/**
- * A "detector" model: no encoder layers, features passed through, and a CTC head whose token `a` scores the mean
- * log-mel energy while the blank scores 0. Noise (speech stand-in) decodes as `a`, digital silence as blank, so
- * endpointing is testable without a trained model.
- */
-function detectorModel(): { model: AcousticModel; tokens: string[] } {
-  const config = modelConfig({
-    inputDim: 8, subsampling: { type: 'none' }, dModel: 8, numLayers: 0, numHeads: 1, posEnc: 'none', vocabSize: 3, causalConv: true, dropout: 0, attentionDropout: 0,
-  });
-  const model = createModel(config, 1);
-  const w = new Float32Array(8 * 3);
-  for (let i = 0; i < 8; i++) w[i * 3 + 2] = 1 / 8;
-  (model.params.get('ctc_head.weight') as tf.Variable).assign(tf.tensor2d(w, [8, 3]));
-  (model.params.get('ctc_head.bias') as tf.Variable).assign(tf.zeros([3]));
-  return { model, tokens: ['<blk>', '|', 'a'] };
-}
-
-const NONE = { type: 'fbank' as const, options: { numMelBins: 8 }, normalize: 'none' as const };
-
-function noise(seconds: number, rate: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: Math.round(seconds * rate) }, () => 0.2 * (rng.uniform() - 0.5));
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const NONE = DETECTOR_FEATURES;
 
 function feedInPieces(rec: { accept(x: Float32Array, r: number): void }, x: Float32Array, rate: number, piece: number): void {
   for (let i = 0; i < x.length; i += piece) rec.accept(x.subarray(i, i + piece), rate);
