@@ -10,8 +10,6 @@ import { registerData } from './data.js';
 import { registerRecipe } from './recipe.js';
 import { registerLm } from './lm.js';
 import { registerDecode } from './decode.js';
-import { registerTrain } from './train.js';
-import { registerPlot } from './plot.js';
 import { registerStream } from './stream.js';
 import { registerTranscribe } from './transcribe.js';
 import { registerEval } from './eval.js';
@@ -44,8 +42,6 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerRecipe(program, setExitCode);
   registerLm(program, setExitCode);
   registerDecode(program, setExitCode);
-  registerTrain(program, setExitCode);
-  registerPlot(program, setExitCode);
   registerStream(program, setExitCode);
   registerTranscribe(program, setExitCode);
   registerEval(program, setExitCode);
