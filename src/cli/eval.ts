@@ -1,0 +1,86 @@
+import type { Command } from 'commander';
+import { runCommand } from './run.js';
+import { createProgress } from './progress.js';
+import { addDecodeOptions } from './decode.js';
+import { defaultModelDir, recognizerFromFlags, type DecodeFlags } from './transcribe.js';
+import { AsrError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { initBackend, describeBackend } from '../backend/index.js';
+import { formatKaldiSummary } from '../eval/index.js';
+import { disposeRecognizer, evaluateManifest, type EvalUtterance } from '../transcribe/index.js';
+
+interface EvalCliOptions extends DecodeFlags {
+  model?: string;
+  manifest?: string;
+  output?: string;
+  backend?: string;
+  caseSensitive?: boolean;
+}
+
+const pct = (num: number, den: number): number | null => (den > 0 ? Number(((100 * num) / den).toFixed(4)) : null);
+
+function resultLine(u: EvalUtterance): string {
+  const s = u.score;
+  return JSON.stringify({
+    id: u.id,
+    audio_filepath: u.audioFilepath,
+    duration: Number(u.duration.toFixed(3)),
+    ref: u.ref,
+    // "text" is the hypothesis, so `asr wer MANIFEST results.jsonl` rescores this file
+    text: u.hyp,
+    wer: pct(s.errors, s.refWords),
+    errors: s.errors,
+    words: s.refWords,
+    cor: s.correct,
+    sub: s.sub,
+    del: s.del,
+    ins: s.ins,
+    cer: pct(u.charScore.errors, u.charScore.refWords),
+    word_times: u.words.map((w) => ({ word: w.word, start: Number(w.start.toFixed(3)), end: Number(w.end.toFixed(3)), confidence: Number(w.confidence.toFixed(4)) })),
+    ...(u.error ? { error: u.error } : {}),
+  });
+}
+
+/** `asr eval`: transcribe a manifest with a model and score it (WER and CER, compute-wer format). */
+export function registerEval(program: Command, setExitCode: (code: number) => void): void {
+  const cmd = program
+    .command('eval')
+    .description('transcribe every utterance of a NeMo manifest with a model and print WER and CER as compute-wer does')
+    .option('--model <dir>', 'model directory (default: models/english)')
+    .option('--manifest <file>', 'NeMo manifest (audio_filepath, text) to score on')
+    .option('--output <file>', 'write per-utterance results as JSON lines (id, ref, text = hypothesis, counts, word times)')
+    .option('--backend <name>', 'compute backend: auto, tensorflow-gpu, tensorflow, wasm, cpu')
+    .option('-s, --case-sensitive', 'compare case-sensitively (default: case folded, as asr wer)');
+  addDecodeOptions(cmd).action(async (opts: EvalCliOptions) => {
+    setExitCode(
+      await runCommand(async () => {
+        if (!opts.manifest) throw new AsrError('eval: --manifest FILE is required');
+        const dir = defaultModelDir(opts.model);
+        const backend = await initBackend({ backend: opts.backend });
+        const r = recognizerFromFlags(cmd, dir, opts);
+        const progress = createProgress('eval');
+        let res;
+        try {
+          res = await evaluateManifest(r, opts.manifest, {
+            score: { caseSensitive: !!opts.caseSensitive },
+            onUtterance: (done, total) => progress.update(done, total),
+          });
+        } finally {
+          progress.done();
+          disposeRecognizer(r);
+        }
+        if (opts.output) await writeFileAtomic(opts.output, res.utterances.map(resultLine).join('\n') + '\n');
+        for (const u of res.utterances) if (u.error) process.stderr.write(`asr eval: warning: ${u.error} (scored as empty)\n`);
+        process.stdout.write(`${formatKaldiSummary(res.wer, res.failed, 'WER')}\n`);
+        const cer = formatKaldiSummary(res.cer, res.failed, 'CER').split('\n')[0];
+        process.stdout.write(`${cer}\n`);
+        const rtf = res.audioSeconds > 0 ? res.wallSeconds / res.audioSeconds : 0;
+        process.stderr.write(
+          `asr eval: ${res.utterances.length} utterances, ${res.audioSeconds.toFixed(1)} s of audio in ${res.wallSeconds.toFixed(1)} s ` +
+            `(RTF ${rtf.toFixed(3)}), model ${dir}${r.lmPath ? `, LM ${r.lmPath}` : ', no LM'}, backend ${describeBackend(backend)}\n`,
+        );
+        return res.failed > 0 ? 1 : 0;
+      }),
+    );
+  });
+}

@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCommand, parseNumber } from './run.js';
+import { createProgress } from './progress.js';
+import { addDecodeOptions, decodeOptionsFrom } from './decode.js';
+import { AsrError, errorMessage } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { initBackend } from '../backend/index.js';
+import { readHotwordsFile, type DecodeOptions } from '../decode/index.js';
+import {
+  disposeRecognizer, expandInputs, formatTranscript, loadRecognizer, parseOutputFormat, transcribeFile, type Recognizer,
+} from '../transcribe/index.js';
+
+/** The flags of addDecodeOptions, as commander hands them over. */
+export type DecodeFlags = Parameters<typeof decodeOptionsFrom>[0];
+
+interface TranscribeCliOptions extends DecodeFlags {
+  model?: string;
+  format: string;
+  outputDir?: string;
+  backend?: string;
+  maxSegment: string;
+}
+
+/** The package root (dist/cli or src/cli -> ../..). */
+export function packageRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+/** The model directory to use: --model, else models/english of the package, with a clear message when absent. */
+export function defaultModelDir(given: string | undefined): string {
+  if (given !== undefined) return given;
+  const models = join(packageRoot(), 'models');
+  const english = join(models, 'english');
+  if (existsSync(join(english, 'config.json'))) return english;
+  const shipped = existsSync(models) ? readdirSync(models).filter((d) => existsSync(join(models, d, 'config.json'))) : [];
+  const hint = shipped.length > 0
+    ? `only ${shipped.map((d) => `models/${d}`).join(', ')} ${shipped.length === 1 ? 'is' : 'are'} installed; pass e.g. --model ${join(models, shipped[0])}`
+    : 'no model is installed; train one with a recipe (asr recipe run recipes/digits) and pass --model DIR';
+  throw new AsrError(`no --model given and the default English model (${english}) is missing: ${hint}`);
+}
+
+/**
+ * Loads the recognizer for a command with decode flags: the model's blank, frame duration and LM unless the flags
+ * say otherwise (`--lm` replaces the model's LM; `--greedy` uses none).
+ */
+export function recognizerFromFlags(cmd: Command, dir: string, opts: DecodeFlags): Recognizer {
+  const flags: DecodeOptions = decodeOptionsFrom(opts, undefined);
+  const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
+  const decode: DecodeOptions = { ...flags };
+  if (!fromCli('blank')) delete decode.blank;
+  if (!fromCli('frameDuration')) delete decode.frameDuration;
+  delete decode.hotwords;
+  if (opts.hotwords && !opts.greedy) decode.hotwords = readHotwordsFile(opts.hotwords, parseNumber(opts.hotwordWeight, '--hotword-weight'));
+  return loadRecognizer(dir, { lm: opts.lm ?? undefined, decode });
+}
+
+export function registerTranscribe(program: Command, setExitCode: (code: number) => void): void {
+  const cmd = program
+    .command('transcribe')
+    .description('transcribe audio files (or folders of them) with a model directory; long files are cut at pauses')
+    .argument('<inputs...>', 'audio files or folders (searched recursively for .wav, .flac, .mp3, .ogg, .opus)')
+    .option('--model <dir>', 'model directory (config.json, model.safetensors, tokens.txt, optional features.json and lm.arpa/lm.bin); default: models/english')
+    .option('--format <fmt>', 'txt, json (words with start, end, confidence), srt, vtt or tsv', 'txt')
+    .option('--output-dir <dir>', 'write one file per input here (NAME.<format>) instead of printing')
+    .option('--backend <name>', 'compute backend: auto, tensorflow-gpu, tensorflow, wasm, cpu (default: ASR_BACKEND or auto)')
+    .option('--max-segment <s>', 'longest segment recognised at once, seconds (bounds memory)', '20');
+  addDecodeOptions(cmd).action(async (inputs: string[], opts: TranscribeCliOptions) => {
+    setExitCode(
+      await runCommand(async () => {
+        const format = parseOutputFormat(opts.format);
+        const maxSegment = parseNumber(opts.maxSegment, '--max-segment');
+        if (!(maxSegment >= 1)) throw new AsrError('--max-segment: must be at least 1 second');
+        const files = expandInputs(inputs);
+        const dir = defaultModelDir(opts.model);
+        await initBackend({ backend: opts.backend });
+        const r = recognizerFromFlags(cmd, dir, opts);
+        if (opts.outputDir) mkdirSync(opts.outputDir, { recursive: true });
+        const progress = files.length > 1 || opts.outputDir ? createProgress('transcribe') : null;
+        let failed = 0;
+        try {
+          for (let i = 0; i < files.length; i++) {
+            const f = files[i];
+            progress?.update(i, files.length, f.path);
+            try {
+              const t = await transcribeFile(r, f.path, { segmenter: { maxSegment } });
+              const text = formatTranscript(t, format);
+              if (opts.outputDir) {
+                const rel = f.relative.slice(0, f.relative.length - extname(f.relative).length) || f.relative;
+                const out = join(opts.outputDir, `${rel}.${format}`);
+                mkdirSync(dirname(out), { recursive: true });
+                await writeFileAtomic(out, text);
+              } else if (files.length > 1 && format !== 'json') process.stdout.write(`==> ${f.path} <==\n${text}`);
+              else process.stdout.write(text);
+            } catch (e) {
+              failed++;
+              const msg = errorMessage(e).split('\n')[0];
+              process.stderr.write(`${progress && process.stderr.isTTY ? '\n' : ''}asr: error: ${msg.startsWith(f.path) ? msg : `${f.path}: ${msg}`}\n`);
+            }
+          }
+          progress?.update(files.length, files.length);
+          progress?.done();
+        } finally {
+          disposeRecognizer(r);
+        }
+        if (failed > 0) {
+          process.stderr.write(`asr transcribe: ${failed} of ${files.length} file${files.length === 1 ? '' : 's'} failed\n`);
+          return 1;
+        }
+        return 0;
+      }),
+    );
+  });
+}

@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AsrError, fileError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { resolveFbankOptions, resolveMfccOptions, type MfccOptions } from '../features/options.js';
+import type { FeatureType } from '../features/extractor.js';
+import type { FeatureMatrix } from '../features/matrix.js';
+
+/** The model directory file that says how audio becomes the model's input features. */
+export const FEATURES_FILE = 'features.json';
+
+/**
+ * How features are computed for a model (written by training, read by transcription, so both compute the same):
+ *   {"type": "fbank", "options": {"numMelBins": 80, ...}, "normalize": "none" | "utterance" | {"mean": [...], "std": [...]}}
+ * `options` are Kaldi options in camelCase (src/features/options.ts); dither is ignored at inference.
+ * `normalize`: "utterance" subtracts each segment's mean and divides by its standard deviation; a mean/std pair is
+ * global CMVN (streaming-friendly: the same for every segment).
+ */
+export interface FeatureConfig {
+  type: FeatureType;
+  options: Partial<MfccOptions>;
+  normalize: 'none' | 'utterance' | { mean: number[]; std: number[] };
+}
+
+/** What a model directory without features.json gets: Kaldi fbank with as many mel bins as the model has inputs, per-utterance CMVN. */
+export function defaultFeatureConfig(inputDim: number): FeatureConfig {
+  return { type: 'fbank', options: { numMelBins: inputDim }, normalize: 'utterance' };
+}
+
+/** Dimension of the features a config produces. */
+export function featureDim(c: FeatureConfig): number {
+  if (c.type === 'mfcc') {
+    const o = resolveMfccOptions(c.options);
+    return o.numCeps;
+  }
+  const o = resolveFbankOptions(c.options);
+  return o.numMelBins + (o.useEnergy ? 1 : 0);
+}
+
+/** Validates a parsed features.json; `source` names it in errors. */
+export function parseFeatureConfig(raw: unknown, source: string): FeatureConfig {
+  const fail = (problem: string): never => {
+    throw fileError(source, problem);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('expected a JSON object');
+  const o = raw as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!['type', 'options', 'normalize'].includes(k)) fail(`unknown key '${k}'`);
+  const type = o.type ?? 'fbank';
+  if (type !== 'fbank' && type !== 'mfcc') fail(`type must be "fbank" or "mfcc", got ${JSON.stringify(type)}`);
+  const options = o.options ?? {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options must be an object');
+  let normalize: FeatureConfig['normalize'] = 'none';
+  const n = o.normalize ?? 'none';
+  if (n === 'none' || n === 'utterance') normalize = n;
+  else if (typeof n === 'object' && n !== null && !Array.isArray(n)) {
+    const { mean, std } = n as { mean?: unknown; std?: unknown };
+    const nums = (a: unknown): a is number[] => Array.isArray(a) && a.every((v) => typeof v === 'number' && Number.isFinite(v));
+    if (!nums(mean) || !nums(std) || mean.length !== std.length || mean.length === 0) fail('normalize.mean and normalize.std must be equal-length arrays of numbers');
+    if ((std as number[]).some((v) => v <= 0)) fail('normalize.std values must be positive');
+    normalize = { mean: mean as number[], std: std as number[] };
+  } else fail(`normalize must be "none", "utterance" or {"mean": [...], "std": [...]}, got ${JSON.stringify(n)}`);
+  const config: FeatureConfig = { type: type as FeatureType, options: options as Partial<MfccOptions>, normalize };
+  try {
+    featureDim(config);
+  } catch (e) {
+    fail(`options: ${(e as Error).message}`);
+  }
+  return config;
+}
+
+/**
+ * The feature config of a model directory: features.json when present, else the default for `inputDim`.
+ * Fails when the features' dimension is not the model's input dimension.
+ */
+export function readFeatureConfig(dir: string, inputDim: number): FeatureConfig {
+  const path = join(dir, FEATURES_FILE);
+  let config: FeatureConfig;
+  if (!existsSync(path)) config = defaultFeatureConfig(inputDim);
+  else {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw fileError(path, `invalid JSON (${(e as Error).message})`);
+    }
+    config = parseFeatureConfig(raw, path);
+  }
+  const dim = featureDim(config);
+  if (dim !== inputDim) throw fileError(existsSync(path) ? path : dir, `features have dimension ${dim}, config.json says inputDim ${inputDim}`);
+  if (typeof config.normalize === 'object' && config.normalize.mean.length !== dim) {
+    throw fileError(path, `normalize has ${config.normalize.mean.length} values, the features have ${dim}`);
+  }
+  return config;
+}
+
+export async function writeFeatureConfig(dir: string, config: FeatureConfig): Promise<void> {
+  await writeFileAtomic(join(dir, FEATURES_FILE), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** Applies the config's normalisation to a segment's features, in place. */
+export function normalizeFeatures(m: FeatureMatrix, c: FeatureConfig): void {
+  const { numFrames: T, dim: D, data } = m;
+  if (c.normalize === 'none' || T === 0) return;
+  let mean: ArrayLike<number>;
+  let inv: Float64Array;
+  if (c.normalize === 'utterance') {
+    const mu = new Float64Array(D);
+    const sq = new Float64Array(D);
+    for (let t = 0; t < T; t++) {
+      for (let d = 0; d < D; d++) {
+        const v = data[t * D + d];
+        mu[d] += v;
+        sq[d] += v * v;
+      }
+    }
+    inv = new Float64Array(D);
+    for (let d = 0; d < D; d++) {
+      mu[d] /= T;
+      // floored so a constant band (digital silence) does not divide by zero
+      inv[d] = 1 / Math.sqrt(Math.max(sq[d] / T - mu[d] * mu[d], 1e-5));
+    }
+    mean = mu;
+  } else {
+    if (c.normalize.mean.length !== D) throw new AsrError(`features have dimension ${D}, normalize has ${c.normalize.mean.length}`);
+    mean = c.normalize.mean;
+    inv = Float64Array.from(c.normalize.std, (s) => 1 / s);
+  }
+  for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) data[t * D + d] = (data[t * D + d] - mean[d]) * inv[d];
+}

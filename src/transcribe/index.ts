@@ -1,0 +1,9 @@
+/** Inference: model directory -> recognizer; audio files -> segmented, decoded transcripts; manifest evaluation. */
+export * from './feature-config.js';
+export * from './segmenter.js';
+export * from './acoustic.js';
+export * from './recognizer.js';
+export * from './transcribe.js';
+export * from './formats.js';
+export * from './files.js';
+export * from './evaluate.js';
