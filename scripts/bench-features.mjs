@@ -43,12 +43,25 @@ function writeTestWav(path, n) {
   writeFileSync(path, Buffer.concat([header, body]));
 }
 
+/**
+ * Runs a command to completion; wall seconds and, through GNU time when present, CPU seconds (user + sys): on a
+ * busy machine CPU time is the steadier measure of one-core throughput.
+ */
 function timeCommand(cmd, args, env = {}) {
+  const gnuTime = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
+  const [c, a] = gnuTime ? ['/usr/bin/time', ['-f', 'CPU %U %S', cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  const r = spawnSync(c, a, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return { wall, stdout: r.stdout };
+  const m = /CPU ([0-9.]+) ([0-9.]+)\s*$/.exec(r.stderr ?? '');
+  const cpu = m ? Number(m[1]) + Number(m[2]) : null;
+  return { wall, cpu, stdout: r.stdout };
+}
+
+function describe(label, { wall, cpu }) {
+  const cpuText = cpu === null ? '' : `, ${cpu.toFixed(2)} s CPU = ${(seconds / cpu).toFixed(0)}x real time per CPU second`;
+  console.log(`${label}: ${wall.toFixed(2)} s wall = ${(seconds / wall).toFixed(0)}x real time${cpuText} (one core, whole process)`);
 }
 
 const wav = join(dir, 'bench.wav');
@@ -62,9 +75,10 @@ const results = {};
 for (const type of ['mfcc', 'fbank']) {
   const out = join(dir, `ours.${type}.npy`);
   const extra = type === 'fbank' ? ['--num-mel-bins', '80'] : [];
-  const { wall } = run(process.execPath, [join(root, 'bin', 'asr.js'), 'features', wav, '--type', type, ...extra, '--output', out]);
-  results[`asr_${type}_xrt`] = seconds / wall;
-  console.log(`asr features --type ${type}${extra.length ? ' --num-mel-bins 80' : ''}: ${wall.toFixed(2)} s wall, ${(seconds / wall).toFixed(0)}x real time (one core, whole process)`);
+  const t = run(process.execPath, [join(root, 'bin', 'asr.js'), 'features', wav, '--type', type, ...extra, '--output', out]);
+  results[`asr_${type}_xrt`] = seconds / t.wall;
+  if (t.cpu !== null) results[`asr_${type}_xrt_cpu`] = seconds / t.cpu;
+  describe(`asr features --type ${type}${extra.length ? ' --num-mel-bins 80' : ''}`, t);
 }
 
 const py = '/usr/bin/python3';
@@ -86,10 +100,12 @@ np.save(out, f.numpy())
   writeFileSync(join(dir, 'ta.py'), script);
   const env = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
   for (const type of ['mfcc', 'fbank']) {
-    const { wall } = run(py, [join(dir, 'ta.py'), type, wav, join(dir, `ta.${type}.npy`)], env);
-    results[`torchaudio_${type}_xrt`] = seconds / wall;
-    console.log(`torchaudio.compliance.kaldi.${type} (torch ${'1 thread'}): ${wall.toFixed(2)} s wall, ${(seconds / wall).toFixed(0)}x real time (one core, whole process)`);
-    console.log(`  ratio asr / torchaudio: ${(results[`asr_${type}_xrt`] / results[`torchaudio_${type}_xrt`]).toFixed(2)}x`);
+    const t = run(py, [join(dir, 'ta.py'), type, wav, join(dir, `ta.${type}.npy`)], env);
+    results[`torchaudio_${type}_xrt`] = seconds / t.wall;
+    if (t.cpu !== null) results[`torchaudio_${type}_xrt_cpu`] = seconds / t.cpu;
+    describe(`torchaudio.compliance.kaldi.${type} (1 thread)`, t);
+    const cpuRatio = t.cpu !== null && results[`asr_${type}_xrt_cpu`] ? `, ${(results[`asr_${type}_xrt_cpu`] / results[`torchaudio_${type}_xrt_cpu`]).toFixed(2)}x by CPU time` : '';
+    console.log(`  ratio asr / torchaudio: ${(results[`asr_${type}_xrt`] / results[`torchaudio_${type}_xrt`]).toFixed(2)}x by wall time${cpuRatio}`);
   }
 } else {
   console.log('torchaudio not found for /usr/bin/python3 (apt-get install python3-torchaudio): peer not measured');
