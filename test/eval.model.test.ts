@@ -1,0 +1,80 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../src/backend/index.js';
+import { buildOnce } from './helpers/build.js';
+import { speech, writeTinyModel, writeWavFile } from './helpers/transcribe-fixtures.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ASR = join(ROOT, 'bin', 'asr.js');
+const ENV = { ...process.env, ASR_BACKEND: 'cpu' };
+
+function asr(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [ASR, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: ENV });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const TEXTS = ['four two seven', 'nine oh one', 'three', 'six six eight zero', 'five'];
+let dir = '';
+let model = '';
+let manifest = '';
+
+beforeAll(async () => {
+  buildOnce();
+  await initBackend({ backend: 'cpu' });
+  dir = mkdtempSync(join(tmpdir(), 'asr-eval-'));
+  model = join(dir, 'model');
+  await writeTinyModel(model, 11);
+  mkdirSync(join(dir, 'wav'));
+  const lines: string[] = [];
+  for (let i = 0; i < TEXTS.length; i++) {
+    const s = await speech(TEXTS[i], i % 2 ? 'rms' : 'awb');
+    writeWavFile(join(dir, 'wav', `u${i}.wav`), s);
+    lines.push(JSON.stringify({ audio_filepath: `wav/u${i}.wav`, duration: s.length / 16000, text: TEXTS[i] }));
+  }
+  manifest = join(dir, 'test.jsonl');
+  writeFileSync(manifest, lines.join('\n') + '\n');
+}, 180_000);
+
+describe('asr eval', () => {
+  it('prints WER and CER in compute-wer format, equal to asr wer on its per-utterance results', () => {
+    const out = join(dir, 'results.jsonl');
+    const r = asr(['eval', '--model', model, '--manifest', manifest, '--output', out, '--beam', '4']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^%WER \d+\.\d\d \[ \d+ \/ 12, \d+ ins, \d+ del, \d+ sub \]$/);
+    expect(lines[1]).toMatch(/^%SER \d+\.\d\d \[ \d+ \/ 5 \]$/);
+    expect(lines[2]).toBe('Scored 5 sentences, 0 not present in hyp.');
+    expect(lines[3]).toMatch(/^%CER \d+\.\d\d \[ \d+ \/ \d+, /);
+    const results = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; ref: string; text: string; errors: number; words: number });
+    expect(results.map((u) => u.id)).toEqual(['u0', 'u1', 'u2', 'u3', 'u4']);
+    expect(results.map((u) => u.ref)).toEqual(TEXTS);
+    // the per-utterance counts add up to the total
+    const errors = results.reduce((n, u) => n + u.errors, 0);
+    expect(lines[0]).toContain(`[ ${errors} / 12,`);
+    // scoring the written hypotheses with asr wer gives the same lines
+    const w = asr(['wer', manifest, out]);
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stdout.trim().split('\n')).toEqual(lines.slice(0, 3));
+    const c = asr(['wer', '--cer', manifest, out]);
+    expect(c.stdout.split('\n')[0]).toBe(lines[3]);
+  });
+
+  it('a missing audio file is scored as empty, named on stderr, and fails the run', () => {
+    const m = join(dir, 'with-missing.jsonl');
+    writeFileSync(m, readFileSync(manifest, 'utf8') + JSON.stringify({ audio_filepath: 'wav/gone.wav', duration: 1, text: 'two two' }) + '\n');
+    const r = asr(['eval', '--model', model, '--manifest', m, '--greedy']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('gone.wav');
+    expect(r.stdout).toMatch(/\/ 14, .*\] \[PARTIAL\]/);
+  });
+
+  it('needs --manifest', () => {
+    const r = asr(['eval', '--model', model]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--manifest/);
+  });
+});
