@@ -11,6 +11,7 @@ import { registerRecipe } from './recipe.js';
 import { registerLm } from './lm.js';
 import { registerDecode } from './decode.js';
 import { registerStream } from './stream.js';
+import { registerServe } from './serve.js';
 import { registerTranscribe } from './transcribe.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
@@ -43,6 +44,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerLm(program, setExitCode);
   registerDecode(program, setExitCode);
   registerStream(program, setExitCode);
+  registerServe(program, setExitCode);
   registerTranscribe(program, setExitCode);
   registerEval(program, setExitCode);
   registerTrain(program, setExitCode);
