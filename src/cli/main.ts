@@ -54,6 +54,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
 /** CLI entry: returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // `asr features x.wav | head`: a reader that hangs up is not an error; stop quietly as other Unix tools do
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   let code = 0;
   const program = buildProgram((c) => {
     code = c;
