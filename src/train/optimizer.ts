@@ -36,8 +36,9 @@ export interface AdamW {
 export function createAdamW(params: NamedVariable[], cfg: AdamWConfig): AdamW {
   const slots = params.map((p) => ({
     ...p,
-    m: tf.variable(tf.zerosLike(p.variable), false),
-    v: tf.variable(tf.zerosLike(p.variable), false),
+    // (inside tidy: the zeros tensor is freed, the variable keeps its own reference to the data)
+    m: tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false)),
+    v: tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false)),
     // decay matrices (linear, conv weights) only: decaying biases, norm gains and BN parameters hurts
     decay: p.variable.rank >= 2 && !p.name.includes('pos_bias'),
   }));

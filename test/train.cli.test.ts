@@ -1,0 +1,141 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { buildOnce } from './helpers/build.js';
+import { asr, BIN, synthUtterances, tinyConfig } from './train.fixtures.js';
+import { readSafetensors } from '../src/model/safetensors.js';
+
+interface ValidLine {
+  type: string;
+  step: number;
+  cer: number;
+  wer: number;
+}
+
+function metrics(exp: string): ValidLine[] {
+  return readFileSync(join(exp, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ValidLine);
+}
+
+function stepOf(exp: string): number {
+  const last = JSON.parse(readFileSync(join(exp, 'last.json'), 'utf8')) as { checkpoint: string };
+  return (JSON.parse(readFileSync(join(exp, last.checkpoint, 'state.json'), 'utf8')) as { step: number }).step;
+}
+
+/** Starts `asr train` in the background; resolves with its exit code and stderr. */
+function startTrain(args: string[]): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>; stderr: () => string } {
+  const child = spawn(process.execPath, [BIN, 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) => child.on('exit', (code, signal) => res({ code, signal, stderr: err })));
+  return { child, done, stderr: () => err };
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let manifest = '';
+beforeAll(() => {
+  buildOnce();
+  manifest = synthUtterances();
+});
+
+describe('asr train', () => {
+  it('overfits four utterances to CER 0; the model transcribes them and asr plot draws the curves', () => {
+    const exp = join(mkdtempSync(join(tmpdir(), 'asr-exp-')), 'exp');
+    const r = asr(['train', '--config', tinyConfig({ epochs: 40 }), '--train', manifest, '--valid', manifest, '--out', exp]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/backend: \w+, \d+ threads?/);
+    const valid = metrics(exp).filter((m) => m.type === 'valid');
+    expect(valid[0].cer).toBeGreaterThan(0.5); // it starts knowing nothing
+    expect(valid[valid.length - 1].cer).toBe(0);
+    for (const f of ['config.json', 'model.safetensors', 'tokens.txt']) expect(existsSync(join(exp, 'final', f))).toBe(true);
+    // end to end: audio -> final model -> text
+    const lines = readFileSync(manifest, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { audio_filepath: string; text: string });
+    const t = asr(['transcribe', join(dirname(manifest), lines[0].audio_filepath), '--model', join(exp, 'final'), '--beam', '1']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout.trim()).toContain(lines[0].text);
+    const svg = join(exp, 'curves.svg');
+    const p = asr(['plot', exp, '--output', svg]);
+    expect(p.code, p.stderr).toBe(0);
+    const text = readFileSync(svg, 'utf8');
+    expect(text).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<path d="M[\s\S]*valid WER %[\s\S]*<\/svg>\s*$/);
+  });
+
+  it('after kill -9 mid-run, --resume finishes with the expected step count and the same weights', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'asr-exp-'));
+    // 2 utterances per batch -> 2 steps per epoch, 12 epochs = 24 steps; checkpoint every 4
+    const cfg = tinyConfig({ epochs: 12, maxItemsPerBatch: 2, checkpointEverySteps: 4 });
+    const killed = join(root, 'killed');
+    const run = startTrain(['--config', cfg, '--train', manifest, '--valid', manifest, '--out', killed]);
+    await waitFor(() => existsSync(join(killed, 'last.json')) && stepOf(killed) >= 6, 90_000);
+    run.child.kill('SIGKILL');
+    const first = await run.done;
+    expect(first.signal).toBe('SIGKILL');
+    expect(existsSync(join(killed, 'final'))).toBe(false);
+    const atKill = stepOf(killed);
+    expect(atKill).toBeLessThan(24);
+    const r = asr(['train', '--train', manifest, '--valid', manifest, '--out', killed, '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`resuming from`);
+    expect(stepOf(killed)).toBe(24);
+    // metrics: each train step logged once, in order, despite the replay after the kill
+    const steps = metrics(killed).filter((m) => m.type === 'train').map((m) => m.step);
+    expect(steps).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    // the same run without interruption ends with the same weights (data order, augmentation and optimizer
+    // state all come back exactly)
+    const straight = join(root, 'straight');
+    const s = asr(['train', '--config', cfg, '--train', manifest, '--valid', manifest, '--out', straight]);
+    expect(s.code, s.stderr).toBe(0);
+    const a = readSafetensors(join(killed, 'final', 'model.safetensors')).tensors;
+    const b = readSafetensors(join(straight, 'final', 'model.safetensors')).tensors;
+    let maxDiff = 0;
+    for (const [name, t] of a) {
+      const u = b.get(name);
+      expect(u, name).toBeDefined();
+      for (let i = 0; i < t.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(t.data[i] - (u as { data: Float32Array }).data[i]));
+    }
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  it('Ctrl-C (SIGINT) writes a checkpoint and exits 130', async () => {
+    const exp = join(mkdtempSync(join(tmpdir(), 'asr-exp-')), 'exp');
+    const run = startTrain(['--config', tinyConfig({ epochs: 500, checkpointEverySteps: 1000 }), '--train', manifest, '--valid', manifest, '--out', exp]);
+    await waitFor(() => /step 10\//.test(run.stderr()), 90_000);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('interrupted: checkpoint at step');
+    // no periodic checkpoint was due (every 1000 steps): this one came from the interrupt
+    expect(stepOf(exp)).toBeGreaterThanOrEqual(10);
+    expect(existsSync(join(exp, 'final'))).toBe(false);
+  });
+
+  it('bad manifest lines stop with file:line, or are skipped and counted with --skip-bad', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asr-bad-'));
+    const good = readFileSync(manifest, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const wav = (i: number): string => join(dirname(manifest), String(good[i].audio_filepath));
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, [
+      JSON.stringify({ audio_filepath: wav(0), duration: good[0].duration, text: good[0].text }),
+      JSON.stringify({ audio_filepath: wav(1), text: good[1].text }),
+      JSON.stringify({ audio_filepath: join(dir, 'nope.wav'), duration: 1, text: 'one' }),
+      JSON.stringify({ audio_filepath: wav(2), duration: good[2].duration, text: '' }),
+      JSON.stringify({ audio_filepath: wav(3), duration: good[3].duration, text: 'nine 9' }),
+    ].join('\n') + '\n');
+    const cfg = tinyConfig({ epochs: 1 });
+    const r = asr(['train', '--config', cfg, '--train', bad, '--valid', manifest, '--out', join(dir, 'exp')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}:2: missing "duration"`);
+    const skip = asr(['train', '--config', cfg, '--train', bad, '--valid', manifest, '--out', join(dir, 'exp2'), '--skip-bad']);
+    expect(skip.code, skip.stderr).toBe(0);
+    expect(skip.stderr).toMatch(/skipped 4 bad lines/);
+    expect(skip.stderr).toContain('1 training utterances');
+  });
+});
