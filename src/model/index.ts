@@ -9,3 +9,4 @@ export { relShift, relativePositions } from './attention.js';
 export { conv2d, depthwiseConv1d, setConvImplementation, type ConvImplementation } from './conv.js';
 export type { BatchNormUpdate } from './layers.js';
 export { createStreamingEncoder, type StreamingEncoder, type StreamingEncoderOptions, type StreamingOutput } from './streaming.js';
+export { DEFAULT_DYNAMIC_CHUNK, resolveDynamicChunk, sampleDynamicChunks, type DynamicChunkConfig } from './dynamic-chunk.js';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolveDynamicChunk, type DynamicChunkConfig } from '../model/dynamic-chunk.js';
 import { resolveModelConfig, type ModelConfig } from '../model/config.js';
 import type { SpecAugmentOptions } from '../features/specaugment.js';
 import { AsrError, fileError } from '../util/errors.js';
@@ -51,6 +52,11 @@ export interface TrainConfig {
   maxBadBatches: number;
   /** Gradient checkpointing of encoder blocks: 'auto' turns it on for wasm with large batches. */
   gradientCheckpointing: 'auto' | 'on' | 'off';
+  /**
+   * Dynamic chunk training for streaming (src/model/dynamic-chunk.ts; added for issue 8): per batch, full context
+   * or a random attention chunk and left context. null (default): full context only. `true` takes the defaults.
+   */
+  dynamicChunk: DynamicChunkConfig | null;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -74,6 +80,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   logEverySteps: 10,
   maxBadBatches: 5,
   gradientCheckpointing: 'auto',
+  dynamicChunk: null,
 };
 
 export interface ExperimentConfig {
@@ -127,6 +134,7 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   check(where, Array.isArray(c.speedPerturb) && c.speedPerturb.every((f) => num(f, 0.5) && f <= 2), 'train.speedPerturb must be a list of factors in [0.5, 2]');
   check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
   check(where, ['auto', 'on', 'off'].includes(c.gradientCheckpointing), 'train.gradientCheckpointing must be "auto", "on" or "off"');
+  c.dynamicChunk = resolveDynamicChunk(c.dynamicChunk, where);
   return c;
 }
 

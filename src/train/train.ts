@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { sampleDynamicChunks } from '../model/dynamic-chunk.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minInputFrames, type ModelConfig } from '../model/config.js';
@@ -224,7 +225,9 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     const targets = utts.map((u) => u.targets);
     const vars = trainable.map((t) => t.variable);
     const { value, grads } = tf.variableGrads(() => {
-      const out = forward(model, x, batch.lengths, { training: true, rng, checkpoint: checkpointing, intermediateLayers: interLayer > 0 ? [interLayer] : [] });
+      // dynamic chunk training (issue 8): this batch's attention chunk, or full context
+      const chunks = cfg.dynamicChunk === null ? undefined : sampleDynamicChunks(rng, cfg.dynamicChunk);
+      const out = forward(model, x, batch.lengths, { training: true, rng, checkpoint: checkpointing, chunks, intermediateLayers: interLayer > 0 ? [interLayer] : [] });
       updates.push(...out.batchNormUpdates);
       let loss = ctcLoss(out.logits, targets, out.outputLengths, { zeroInfinity: true });
       if (interLayer > 0) {
