@@ -102,6 +102,7 @@ function loadSetup(o: TrainRunOptions): Setup {
   const copy = join(o.outDir, CONFIG_COPY);
   if (o.resume) {
     if (!existsSync(copy)) throw fileError(copy, 'missing: nothing to resume (train without --resume first)');
+    if (o.configFile !== undefined) o.log(`--resume: using ${copy} (the config the run started with), not ${o.configFile}`);
     const raw = JSON.parse(readFileSync(copy, 'utf8')) as { model: Record<string, unknown>; train: unknown };
     return { cfg: resolveTrainConfig(raw.train, copy), modelOverrides: raw.model };
   }
