@@ -6,12 +6,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOnce } from './helpers/build.js';
 import { initBackend } from '../src/backend/index.js';
+import { createModel, disposeModel, modelConfig, saveModel } from '../src/model/index.js';
 import { toS16le, twoUtterances, wavBytes, writeDetectorModelDir } from './helpers/stream-model.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ASR = join(ROOT, 'bin', 'asr.js');
 const tmp = mkdtempSync(join(tmpdir(), 'asr-stream-cli-'));
 const MODEL = join(tmp, 'model');
+const OFFLINE = join(tmp, 'offline');
 
 interface Line {
   type: string;
@@ -47,6 +49,9 @@ beforeAll(async () => {
   buildOnce();
   await initBackend({ backend: 'wasm', threads: 1 });
   await writeDetectorModelDir(MODEL);
+  const offline = createModel(modelConfig({ inputDim: 8, subsampling: { type: 'conv2d', factor: 4, channels: 4 }, dModel: 8, numLayers: 1, numHeads: 2, ffnDim: 8, convKernel: 3, vocabSize: 3 }), 1);
+  await saveModel(OFFLINE, offline, ['<blk>', '|', 'a']);
+  disposeModel(offline);
 }, 180_000);
 
 describe('asr stream', () => {
@@ -114,5 +119,8 @@ const t = setInterval(() => {
     expect(two.stderr).toMatch(/exactly one source/);
     const noModel = await run(['stream', '-', '--model', join(tmp, 'nope')], Buffer.alloc(0));
     expect(noModel.stderr).toMatch(/nope: model directory not found/);
+    const centred = await run(['stream', '-', '--model', OFFLINE, '--backend', 'wasm'], Buffer.alloc(0));
+    expect(centred.code).toBe(1);
+    expect(centred.stderr.trim()).toBe(`asr: error: ${join(OFFLINE, 'config.json')}: the model has a centred convolution (causalConv false); streaming needs a model trained with causalConv true`);
   });
 });

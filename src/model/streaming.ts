@@ -98,14 +98,19 @@ function relShiftRect(x: tf.Tensor3D, tk: number): tf.Tensor3D {
   return folded.reshape([N, Tq, P]).slice([0, 0, 0], [N, Tq, tk]) as tf.Tensor3D;
 }
 
+/** Throws (naming `where`) when the model cannot stream exactly: a Conformer with a centred convolution. */
+export function checkStreamable(c: ModelConfig, where: string): void {
+  if (c.block === 'conformer' && c.numLayers > 0 && !c.causalConv && c.convKernel > 1) {
+    throw new AsrError(`${where}: the model has a centred convolution (causalConv false); streaming needs a model trained with causalConv true`);
+  }
+}
+
 export function createStreamingEncoder(model: AcousticModel, opts: StreamingEncoderOptions): StreamingEncoder {
   const c = model.config;
   const { chunkSize, leftChunks } = opts;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new AsrError(`streaming: chunk size must be a positive integer of encoder frames, got ${chunkSize}`);
   if (!Number.isInteger(leftChunks)) throw new AsrError(`streaming: left chunks must be an integer, got ${leftChunks}`);
-  if (c.block === 'conformer' && c.numLayers > 0 && !c.causalConv && c.convKernel > 1) {
-    throw new AsrError('streaming: the model has a centred convolution (config causalConv false); streaming needs a model trained with causalConv true');
-  }
+  checkStreamable(c, 'streaming');
   const ctx = inferenceCtx(model);
   const d = c.dModel;
   const H = c.numHeads;

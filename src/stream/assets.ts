@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, type AcousticModel } from '../model/index.js';
+import { checkStreamable } from '../model/streaming.js';
+import { readModelConfig } from '../model/model-dir.js';
 import { loadLm, type NgramLm } from '../lm/index.js';
 import { readStreamFeatures, type StreamFeatureConfig } from './frontend.js';
 
@@ -20,6 +22,8 @@ export interface StreamingAssets {
  * lm.arpa when present.
  */
 export function loadStreamingAssets(dir: string, lm?: string | null): StreamingAssets {
+  // checked before the weights load, so a non-streaming model fails at once, naming its config
+  checkStreamable(readModelConfig(dir), join(dir, 'config.json'));
   const { model, tokens } = loadModel(dir);
   const features = readStreamFeatures(dir, model.config.inputDim);
   let lmPath: string | undefined = lm ?? undefined;
