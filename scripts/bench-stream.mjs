@@ -11,7 +11,10 @@
 //     audio (must stay flat).
 // Every 10 min of audio (or a sixth of --hours when shorter).
 // Usage: npm run bench -- stream [--model DIR] [--chunk-ms 320] [--left-chunks 4] [--rule2 0.5] [--hours 1]
-//        [--realtime-seconds 60] [--backend wasm] [--audio a.wav,b.wav] [--greedy]
+//        [--realtime-seconds 60] [--backend wasm] [--audio a.wav,b.wav] [--greedy] [--manifest test.jsonl [--limit N]]
+// --manifest: also the WER cost of streaming: each utterance recognised by the streaming recognizer (chunked
+// attention, sliding-window CMVN) and by the full-context model (whole-utterance features and CMVN, no chunk
+// mask), same decoder, scored against the manifest's text.
 // Without --model (and without models/digits), a randomly initialised model of the digits recipe's size (6 x 128
 // Conformer, causal convolution) is used: latency and cost are real, the words are not.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -62,6 +65,9 @@ const decode = flag('--greedy') ? { mode: 'greedy' } : { beamWidth: 8 };
 const make = () =>
   createStreamingRecognizer({ ...assets, chunkMs, leftChunks, decode, endpoint: { rule2: { minTrailingSilence: rule2 } } });
 
+console.log(`model: ${random ? 'RANDOM (untrained; digits-recipe size, causal conv)' : modelDir}; backend ${backend.name ?? JSON.stringify(backend)}`);
+console.log(`chunk ${chunkMs} ms, left chunks ${leftChunks}, rule2 ${rule2} s, ${decode.mode === 'greedy' ? 'greedy' : `beam ${decode.beamWidth}`}${assets.lm ? ' + LM' : ''}`);
+if (random) console.log('(untrained model: its "words" are noise, so the per-word and final latencies below are not meaningful; compute and memory are)');
 const files = (arg('--audio', '') || ['digits-one-to-five.wav', 'digits-seven-oh-nine.wav'].map((f) => join(root, 'audio', f)).join(',')).split(',');
 const clips = [];
 for (const f of files) clips.push((await loadAudio(f)).samples);
@@ -92,9 +98,61 @@ const pct = (xs, p) => {
 const ms = (x) => (Number.isFinite(x) ? `${Math.round(x)} ms` : 'n/a');
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
 
+// ---- WER cost of streaming ------------------------------------------------------------------------------------
+const manifestPath = arg('--manifest', undefined);
+if (manifestPath) {
+  const tf = await import('@tensorflow/tfjs');
+  const { loadManifest } = await import(join(dist, 'data', 'manifest.js'));
+  const { wer } = await import(join(dist, 'eval', 'index.js'));
+  const { forward } = await import(join(dist, 'model', 'index.js'));
+  const { fbank, mfcc } = await import(join(dist, 'features', 'index.js'));
+  const { createCtcDecoder } = await import(join(dist, 'decode', 'index.js'));
+  const limit = Number(arg('--limit', '0'));
+  let entries = await loadManifest(manifestPath);
+  if (limit > 0) entries = entries.slice(0, limit);
+  const fc = assets.features;
+  const factor = assets.model.config.subsampling.factor;
+  const decoder = createCtcDecoder(assets.tokens, { ...decode, lm: assets.lm, blank: assets.model.config.blank, frameDuration: 0.01 * factor });
+  const refs = [];
+  const streamed = [];
+  const full = [];
+  const t0 = performance.now();
+  for (const e of entries) {
+    const audio = (await loadAudio(e.audioFilepath)).samples;
+    refs.push(e.text.toLowerCase());
+    const rec = make();
+    const texts = [];
+    rec.on('final', (f) => texts.push(f.text));
+    for (let i = 0; i < audio.length; i += RATE / 10) rec.accept(audio.subarray(i, i + RATE / 10), RATE);
+    rec.finish();
+    rec.dispose();
+    streamed.push(texts.join(' ').toLowerCase());
+    const opts = { ...fc.options, dither: 0 };
+    const m = fc.type === 'mfcc' ? mfcc(audio, opts) : fbank(audio, opts);
+    const D = m.dim;
+    if (fc.normalize === 'utterance') {
+      for (let d = 0; d < D; d++) {
+        let mu = 0;
+        let sq = 0;
+        for (let t = 0; t < m.numFrames; t++) {
+          mu += m.data[t * D + d];
+          sq += m.data[t * D + d] ** 2;
+        }
+        mu /= m.numFrames;
+        const inv = 1 / Math.sqrt(Math.max(sq / m.numFrames - mu * mu, 1e-5));
+        for (let t = 0; t < m.numFrames; t++) m.data[t * D + d] = (m.data[t * D + d] - mu) * inv;
+      }
+    } else if (fc.normalize !== 'none') {
+      for (let t = 0; t < m.numFrames; t++) for (let d = 0; d < D; d++) m.data[t * D + d] = (m.data[t * D + d] - fc.normalize.mean[d]) / fc.normalize.std[d];
+    }
+    const lp = tf.tidy(() => tf.logSoftmax(forward(assets.model, tf.tensor3d(m.data, [1, m.numFrames, D]), [m.numFrames]).logits, -1).dataSync());
+    full.push(decoder.decode(lp, lp.length / assets.tokens.length).hypotheses[0]?.text.toLowerCase() ?? '');
+  }
+  const pc = (x) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
+  console.log(`WER on ${entries.length} utterances of ${manifestPath}: full context ${pc(wer(refs, full))}, streaming (chunk ${chunkMs} ms, ${leftChunks} left) ${pc(wer(refs, streamed))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+}
+
 // ---- real-time replay -------------------------------------------------------------------------------------
-console.log(`model: ${random ? 'RANDOM (untrained; digits-recipe size, causal conv)' : modelDir}; backend ${backend.name ?? JSON.stringify(backend)}`);
-console.log(`chunk ${chunkMs} ms, left chunks ${leftChunks}, rule2 ${rule2} s, ${decode.mode === 'greedy' ? 'greedy' : `beam ${decode.beamWidth}`}${assets.lm ? ' + LM' : ''}`);
 console.log(`real-time replay of ${(signal.length / RATE).toFixed(1)} s (${files.length} clips + 1.5 s gaps, looped) in 20 ms blocks...`);
 {
   const rec = make();
