@@ -34,7 +34,7 @@ export interface Transcript {
 
 export interface TranscribeOptions {
   segmenter?: SegmenterOptions;
-  /** Whole-file mode: recognise the input as one segment (short utterances, scoring). Default false. */
+  /** Recognise the input as one segment however long (scoring short utterances). Default: only audio up to maxSegment. */
   noSegmentation?: boolean;
   /** Audio read per chunk (s). Default 5. */
   chunkSeconds?: number;
@@ -80,26 +80,33 @@ export async function transcribeFile(r: Recognizer, input: AudioInput, opts: Tra
     }
     opts.onProgress?.((seg.start + seg.samples.length) / rate);
   };
-  if (opts.noSegmentation) {
-    const parts: Float64Array[] = [];
-    for await (const chunk of audioChunks(input, { targetRate: rate, chunkSeconds: opts.chunkSeconds ?? 5 })) {
-      parts.push(chunk);
-      total += chunk.length;
+  // Audio no longer than one segment is recognised whole: cutting it gains nothing, and a noise floor estimated
+  // from a second of closely trimmed speech would clip its onsets. Past that length the segmenter takes over.
+  const wholeUpTo = opts.noSegmentation ? Infinity : (opts.segmenter?.maxSegment ?? 20) * rate;
+  const held: Float64Array[] = [];
+  let seg: ReturnType<typeof createSegmenter> | null = null;
+  for await (const chunk of audioChunks(input, { targetRate: rate, chunkSeconds: opts.chunkSeconds ?? 5 })) {
+    total += chunk.length;
+    if (seg === null && total <= wholeUpTo) {
+      held.push(chunk);
+      continue;
     }
+    if (seg === null) {
+      seg = createSegmenter({ ...opts.segmenter, sampleRate: rate });
+      for (const h of held) for (const s of seg.push(h)) run(s);
+      held.length = 0;
+    }
+    for (const s of seg.push(chunk)) run(s);
+  }
+  if (seg !== null) for (const s of seg.flush()) run(s);
+  else {
     const all = new Float32Array(total);
     let o = 0;
-    for (const p of parts) {
+    for (const p of held) {
       all.set(p, o);
       o += p.length;
     }
     run({ start: 0, samples: all });
-  } else {
-    const seg = createSegmenter({ ...opts.segmenter, sampleRate: rate });
-    for await (const chunk of audioChunks(input, { targetRate: rate, chunkSeconds: opts.chunkSeconds ?? 5 })) {
-      total += chunk.length;
-      for (const s of seg.push(chunk)) run(s);
-    }
-    for (const s of seg.flush()) run(s);
   }
   const kept = segments.filter((s) => s.text !== '');
   const words = kept.flatMap((s) => s.words);
