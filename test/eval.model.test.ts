@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src/backend/index.js';
+import { disposeRecognizer, evaluateManifest, loadRecognizer, transcribeFile } from '../src/transcribe/index.js';
 import { buildOnce } from './helpers/build.js';
 import { speech, writeTinyModel, writeWavFile } from './helpers/transcribe-fixtures.js';
 
@@ -70,6 +71,19 @@ describe('asr eval', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('gone.wav');
     expect(r.stdout).toMatch(/\/ 14, .*\] \[PARTIAL\]/);
+  });
+
+  it('batched recognition gives each utterance what it gets alone', async () => {
+    const r = loadRecognizer(model, { decode: { beamWidth: 4 } });
+    const batched = await evaluateManifest(r, manifest);
+    const single = await evaluateManifest(r, manifest, { maxBatchFrames: 1 });
+    const alone = [];
+    for (let i = 0; i < TEXTS.length; i++) alone.push((await transcribeFile(r, join(dir, 'wav', `u${i}.wav`))).text);
+    disposeRecognizer(r);
+    expect(batched.utterances.map((u) => u.hyp)).toEqual(alone);
+    expect(single.utterances.map((u) => u.hyp)).toEqual(alone);
+    expect(alone.some((t) => t !== '')).toBe(true);
+    expect(batched.wer).toEqual(single.wer);
   });
 
   it('needs --manifest', () => {

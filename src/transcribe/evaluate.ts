@@ -2,7 +2,27 @@ import { loadManifest } from '../data/manifest.js';
 import { readTranscripts, scorePairs, type ScoreOptions, type ScoreTotals, type UtteranceScore } from '../eval/index.js';
 import { errorMessage, fileError } from '../util/errors.js';
 import type { Recognizer } from './recognizer.js';
-import { transcribeFile, type TranscribeOptions, type TranscriptWord } from './transcribe.js';
+import { decodeSegment, transcribeFile, type TranscribeOptions, type TranscriptWord } from './transcribe.js';
+import { posteriorsOf, segmentFeatures } from './acoustic.js';
+import { audioChunks } from '../audio/index.js';
+import type { FeatureMatrix } from '../features/matrix.js';
+
+/** The mono samples of a file at `rate`, read in chunks. */
+async function readSamples(path: string, rate: number): Promise<Float32Array> {
+  const parts: Float64Array[] = [];
+  let n = 0;
+  for await (const c of audioChunks(path, { targetRate: rate })) {
+    parts.push(c);
+    n += c.length;
+  }
+  const out = new Float32Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
 
 /** One utterance of an evaluation: what `--output results.jsonl` holds per line. */
 export interface EvalUtterance {
@@ -34,6 +54,8 @@ export interface EvaluateOptions extends TranscribeOptions {
   onUtterance?: (done: number, total: number, u: EvalUtterance) => void;
   /** Utterances longer than this (s) are segmented at pauses; shorter ones are recognised whole. Default 20. */
   wholeUpTo?: number;
+  /** Padded feature frames per batched forward of short utterances (default 12000 = 2 minutes of audio). */
+  maxBatchFrames?: number;
 }
 
 /**
@@ -48,31 +70,60 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
   const wholeUpTo = opts.wholeUpTo ?? 20;
   const started = Date.now();
   const pending: { id: string; audio: string; ref: string; hyp: string; duration: number; words: TranscriptWord[]; error?: string }[] = [];
+  const maxBatchFrames = opts.maxBatchFrames ?? 12000;
   let audioSeconds = 0;
   let failed = 0;
+  let reported = 0;
+  const report = (i: number): void => {
+    if (!opts.onUtterance) return;
+    const p = pending[i];
+    const [score] = scorePairs([{ id: p.id, ref: p.ref, hyp: p.hyp }], { ...opts.score, unit: 'word' }).utterances;
+    opts.onUtterance(++reported, entries.length, { id: p.id, audioFilepath: p.audio, ref: p.ref, hyp: p.hyp, duration: p.duration, words: p.words, score, charScore: score, error: p.error });
+  };
+  // Short utterances are recognised in padded batches (one forward for many: much faster on CPU); padding is
+  // masked in the model, so each result is the one it would get alone.
+  let batch: { index: number; feats: FeatureMatrix; seconds: number }[] = [];
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    const posts = posteriorsOf(r.model, batch.map((b) => b.feats));
+    batch.forEach((b, k) => {
+      const seg = decodeSegment(r, posts[k], 0, b.seconds);
+      const p = pending[b.index];
+      p.hyp = seg.text;
+      p.words = seg.words;
+      report(b.index);
+    });
+    batch = [];
+  };
   for (const e of entries) {
     const id = ids.get(e.line) ?? String(e.line);
-    let hyp = '';
-    let duration = 0;
-    let words: TranscriptWord[] = [];
-    let error: string | undefined;
+    const index = pending.length;
+    pending.push({ id, audio: e.audioFilepath, ref: e.text, hyp: '', duration: 0, words: [] });
+    const p = pending[index];
     try {
-      const whole = Number.isFinite(e.duration) && e.duration <= wholeUpTo;
-      const t = await transcribeFile(r, e.audioFilepath, { ...opts, noSegmentation: opts.noSegmentation ?? whole });
-      hyp = t.text;
-      duration = t.duration;
-      words = t.words;
+      if (Number.isFinite(e.duration) && e.duration > wholeUpTo) {
+        const t = await transcribeFile(r, e.audioFilepath, opts);
+        p.hyp = t.text;
+        p.duration = t.duration;
+        p.words = t.words;
+        audioSeconds += t.duration;
+        report(index);
+        continue;
+      }
+      const samples = await readSamples(e.audioFilepath, r.sampleRate);
+      p.duration = samples.length / r.sampleRate;
+      audioSeconds += p.duration;
+      const feats = segmentFeatures(samples, r.features);
+      const longest = Math.max(feats.numFrames, ...batch.map((b) => b.feats.numFrames));
+      if (batch.length > 0 && (batch.length + 1) * longest > maxBatchFrames) flush();
+      batch.push({ index, feats, seconds: p.duration });
     } catch (err) {
-      error = errorMessage(err);
+      p.error = errorMessage(err);
       failed++;
-    }
-    audioSeconds += duration;
-    pending.push({ id, audio: e.audioFilepath, ref: e.text, hyp, duration, words, error });
-    if (opts.onUtterance) {
-      const [score] = scorePairs([{ id, ref: e.text, hyp }], { ...opts.score, unit: 'word' }).utterances;
-      opts.onUtterance(pending.length, entries.length, { id, audioFilepath: e.audioFilepath, ref: e.text, hyp, duration, words, score, charScore: score, error });
+      report(index);
     }
   }
+  flush();
   const pairs = pending.map((p) => ({ id: p.id, ref: p.ref, hyp: p.hyp }));
   const w = scorePairs(pairs, { ...opts.score, unit: 'word' });
   const c = scorePairs(pairs, { ...opts.score, unit: 'char' });

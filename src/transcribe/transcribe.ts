@@ -1,7 +1,7 @@
 import { audioChunks, type AudioInput } from '../audio/index.js';
 import { errorMessage, fileError } from '../util/errors.js';
 import type { Hypothesis } from '../decode/index.js';
-import { posteriorsOf, segmentFeatures } from './acoustic.js';
+import { posteriorsOf, segmentFeatures, type SegmentPosteriors } from './acoustic.js';
 import type { Recognizer } from './recognizer.js';
 import { createSegmenter, type AudioSegment, type SegmenterOptions } from './segmenter.js';
 
@@ -46,8 +46,13 @@ export interface TranscribeOptions {
 export function recognizeSegment(r: Recognizer, samples: Float32Array | Float64Array, offset: number): TranscriptSegment {
   const feats = segmentFeatures(samples, r.features);
   const [post] = posteriorsOf(r.model, [feats]);
+  return decodeSegment(r, post, offset, samples.length / r.sampleRate);
+}
+
+/** Decodes one segment's log-posteriors into a transcript segment starting at `offset` and `seconds` long. */
+export function decodeSegment(r: Recognizer, post: SegmentPosteriors, offset: number, seconds: number): TranscriptSegment {
   const result = r.decoder.decode(post.data, post.frames);
-  return segmentOf(result.hypotheses, offset, samples.length / r.sampleRate);
+  return segmentOf(result.hypotheses, offset, seconds);
 }
 
 function segmentOf(hyps: Hypothesis[], offset: number, seconds: number): TranscriptSegment {
