@@ -77,7 +77,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         const rtf = res.audioSeconds > 0 ? res.wallSeconds / res.audioSeconds : 0;
         process.stderr.write(
           `asr eval: ${res.utterances.length} utterances, ${res.audioSeconds.toFixed(1)} s of audio in ${res.wallSeconds.toFixed(1)} s ` +
-            `(RTF ${rtf.toFixed(3)}), model ${dir}${r.lmPath ? `, LM ${r.lmPath}` : ', no LM'}, backend ${describeBackend(backend)}\n`,
+            `(RTF ${rtf.toFixed(3)}), model ${dir}${r.lmPath ? `, LM ${r.lmPath}` : ', no LM'}, ${describeBackend(backend)}\n`,
         );
         return res.failed > 0 ? 1 : 0;
       }),
