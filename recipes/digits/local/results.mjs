@@ -14,8 +14,8 @@ for (const f of readdirSync(evalDir).filter((f) => f.endsWith('.txt')).sort()) {
   const log = join(evalDir, f.replace(/\.txt$/, '.log'));
   const info = existsSync(log) ? (/^asr eval: .*$/m.exec(readFileSync(log, 'utf8'))?.[0] ?? '') : '';
   const manifest = set.startsWith('fsdd_') ? `data/fsdd/${set.slice(5)}.jsonl` : `data/${set}.jsonl`;
-  runs.push(`asr eval --model ${modelDir} --manifest ${manifest} ${mode === 'lm' ? `--lm data/lm/digits.arpa ${decode}` : '--greedy'}\n  # ${info}`);
-  rows.push(`| ${set} | ${mode === 'lm' ? 'beam 16 + digit 3-gram' : 'greedy'} | ${wer?.[1] ?? '?'} | ${wer?.[2] ?? ''} | ${ser?.[1] ?? '?'} | ${cer?.[1] ?? '?'} |`);
+  runs.push(`asr eval --model ${modelDir} --manifest ${manifest} ${mode === 'greedy' ? '--greedy' : `--lm data/lm/${mode === 'lm' ? 'digits' : 'single'}.arpa ${decode}`}\n  # ${info}`);
+  rows.push(`| ${set} | ${{ lm: 'beam + digit-string 3-gram', single: 'beam + single-digit bigram', greedy: 'greedy, no LM' }[mode] ?? mode} | ${wer?.[1] ?? '?'} | ${wer?.[2] ?? ''} | ${ser?.[1] ?? '?'} | ${cer?.[1] ?? '?'} |`);
 }
 let curve = '';
 const metrics = join(modelDir, '..', 'metrics.jsonl');
