@@ -12,7 +12,7 @@ import { bucketBatches, padBatch } from '../src/train/batching.js';
 import { learningRate } from '../src/train/schedule.js';
 import { clipByGlobalNorm, createAdamW } from '../src/train/optimizer.js';
 import { averageCheckpoints } from '../src/train/checkpoint.js';
-import { loadUtterances } from '../src/train/dataset.js';
+import { FeatureSource, loadUtterances } from '../src/train/dataset.js';
 import { readExperimentConfig } from '../src/train/config.js';
 import { runTraining } from '../src/train/train.js';
 import { plotMetricsSvg } from '../src/train/plot.js';
@@ -159,6 +159,22 @@ describe('config and manifests', () => {
       expect.stringMatching(/^:8 0.1 s of audio gives \d output frames?, too few for the 39 tokens of its text$/),
     ]);
     expect(() => loadUtterances(f, tok, cfg, false)).toThrow(`${f}:2: not valid JSON`);
+  });
+
+  it('speed perturbation changes the length by the factor; features are normalised and cached', async () => {
+    const manifest = synthUtterances(['seven']);
+    const [u] = loadUtterances(manifest, createCharTokenizer(), modelConfig({ vocabSize: 29 }), false).utterances;
+    const src = new FeatureSource(80, true);
+    const n1 = (await src.raw(u, 1)).numFrames;
+    const fast = (await src.raw(u, 1.25)).numFrames;
+    expect(Math.abs(fast - n1 / 1.25)).toBeLessThanOrEqual(2);
+    const spent = src.featureSeconds;
+    expect(await src.raw(u, 1)).toBe(await src.raw(u, 1)); // served from the cache
+    expect(src.featureSeconds).toBe(spent);
+    const m = await src.features(u, null, null);
+    let mean = 0;
+    for (let t = 0; t < m.numFrames; t++) mean += m.data[t * 80 + 10];
+    expect(Math.abs(mean / m.numFrames)).toBeLessThan(1e-4);
   });
 });
 
