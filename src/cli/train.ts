@@ -49,16 +49,11 @@ export function registerTrain(program: Command, setExitCode: (code: number) => v
         process.stderr.write(`asr train: ${describeBackend(info)}\n`);
         const tty = Boolean(process.stderr.isTTY);
         let bar: Progress | null = null;
-        let lastStatus: StepStatus | null = null;
+        // one bar for the whole run (its ETA counts from its creation); log lines clear it and it is redrawn on the next step
         const log = (line: string): void => {
-          if (bar !== null) {
-            bar.done();
-            bar = null;
-          }
-          process.stderr.write(`${line}\n`);
+          process.stderr.write(`${bar !== null ? '\r\x1b[K' : ''}${line}\n`);
         };
         const onStep = (s: StepStatus): void => {
-          lastStatus = s;
           const note = `step ${s.step} epoch ${s.epoch + 1} loss ${s.loss.toFixed(3)} lr ${s.lr.toExponential(2)} ${s.audioSecPerSec.toFixed(1)} audio-s/s`;
           if (tty) {
             bar ??= createProgress('train', 10, process.stderr);
@@ -81,8 +76,6 @@ export function registerTrain(program: Command, setExitCode: (code: number) => v
           },
           stop,
         });
-        if (bar !== null) (bar as Progress).done();
-        void lastStatus;
         interrupted = result.interrupted;
       });
       process.off('SIGINT', onSigint);
