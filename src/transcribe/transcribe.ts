@@ -59,8 +59,9 @@ function segmentOf(hyps: Hypothesis[], offset: number, seconds: number): Transcr
   const best = hyps[0];
   const words = (best?.words ?? []).map((w) => ({
     word: w.word,
-    start: offset + Math.min(w.start, seconds),
-    end: offset + Math.min(w.end, seconds),
+    // the decoder's frame times can reach past the segment's edges (subsampling rounds up): keep them inside
+    start: offset + Math.min(Math.max(w.start, 0), seconds),
+    end: offset + Math.min(Math.max(w.end, 0), seconds),
     confidence: w.confidence,
   }));
   const seg: TranscriptSegment = { start: offset, end: offset + seconds, text: best?.text ?? '', words };
