@@ -17,6 +17,7 @@ import { readExperimentConfig } from '../src/train/config.js';
 import { runTraining } from '../src/train/train.js';
 import { plotMetricsSvg } from '../src/train/plot.js';
 import { buildOnce } from './helpers/build.js';
+import { encodeWav } from '../src/audio/write.js';
 import { synthUtterances, tinyConfig } from './train.fixtures.js';
 
 beforeAll(async () => {
@@ -203,5 +204,33 @@ describe('training loop', () => {
     // and the plot renders what the run logged
     const svg = plotMetricsSvg(readFileSync(join(exp, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
     expect((svg.match(/<circle /g) ?? []).length).toBeGreaterThan(6);
+  });
+
+  it('skips a batch with a non-finite loss with a warning, and aborts after several in a row', async () => {
+    const manifest = synthUtterances(['one two', 'three']);
+    const logs: string[] = [];
+    // a learning rate of 1e30 sends the weights to infinity after the first step; every later loss is NaN
+    const cfg = tinyConfig({ epochs: 10, maxItemsPerBatch: 1, maxBadBatches: 4, lr: { kind: 'constant', peakLr: 1e30, warmupSteps: 0 } });
+    const out = join(mkdtempSync(join(tmpdir(), 'asr-nan-')), 'exp');
+    const run = runTraining({ configFile: cfg, trainManifest: manifest, validManifest: manifest, outDir: out, resume: false, skipBad: false, backend: 'wasm', log: (l) => logs.push(l) });
+    await expect(run).rejects.toThrow('training diverged: 4 batches in a row had a non-finite loss');
+    const warnings = logs.filter((l) => l.startsWith('warning: non-finite loss'));
+    expect(warnings.map((w) => /\((\d) in a row\)/.exec(w)?.[1])).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('names the manifest line of audio that cannot be read during training', async () => {
+    const manifest = synthUtterances(['one two']);
+    const dir = dirname(manifest);
+    const x = new Float32Array(16000).map((_, i) => 0.1 * Math.sin(i / 5));
+    const bytes = encodeWav(x, 16000, { encoding: 'float32' });
+    // the WAV writer refuses NaN: patch a sample of the data chunk afterwards
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    view.setFloat32(Buffer.from(bytes).indexOf('data') + 8 + 400, Number.NaN, true);
+    writeFileSync(join(dir, 'nan.wav'), bytes);
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, readFileSync(manifest, 'utf8') + JSON.stringify({ audio_filepath: 'nan.wav', duration: 1, text: 'one' }) + '\n');
+    const out = join(mkdtempSync(join(tmpdir(), 'asr-nanwav-')), 'exp');
+    const run = runTraining({ configFile: tinyConfig({ epochs: 1 }), trainManifest: bad, validManifest: manifest, outDir: out, resume: false, skipBad: false, backend: 'wasm', log: () => {} });
+    await expect(run).rejects.toThrow(new RegExp(`^${bad}:2: .*nan.wav: non-finite sample`));
   });
 });

@@ -12,11 +12,11 @@ import { createRng, type Rng } from '../util/random.js';
 import { bucketBatches, padBatch } from './batching.js';
 import { averageCheckpoints, lastCheckpoint, listCheckpoints, readCheckpoint, writeCheckpoint, type TrainState } from './checkpoint.js';
 import { experimentModelConfig, readExperimentConfig, resolveTrainConfig, type TrainConfig } from './config.js';
-import { ctcLoss } from './ctc.js';
+import { ctcLoss, minFramesFor } from './ctc.js';
 import { FeatureSource, loadUtterances, type AugmentConfig, type Utterance } from './dataset.js';
 import { appendMetric, truncateMetrics } from './metrics.js';
 import { clipByGlobalNorm, createAdamW, type AdamW } from './optimizer.js';
-import { featuresJson } from './frontend.js';
+import { featuresJson, type FeatureBand } from './frontend.js';
 import { learningRate, type ScheduleConfig } from './schedule.js';
 import { createCharTokenizer, type Tokenizer } from './tokenizer.js';
 import { validate, type ValidationResult } from './validate.js';
@@ -121,9 +121,24 @@ function headLogits(model: AcousticModel, h: tf.Tensor3D): tf.Tensor3D {
 }
 
 /** A model directory plus features.json, so transcription computes the features training used. */
-async function saveModelDir(dir: string, model: AcousticModel, tokens: string[]): Promise<void> {
+async function saveModelDir(dir: string, model: AcousticModel, tokens: string[], band: FeatureBand): Promise<void> {
   await saveModel(dir, model, tokens);
-  await writeFileAtomic(join(dir, 'features.json'), featuresJson(model.config.inputDim));
+  await writeFileAtomic(join(dir, 'features.json'), featuresJson(model.config.inputDim, band));
+}
+
+/**
+ * Training CTC loss: the mean over items of loss / transcript length (PyTorch's 'mean'). Items with too few
+ * frames for their transcript (possible after speed perturbation) count as 0, as zero_infinity does; any other
+ * non-finite loss (diverged weights) stays non-finite so the loop can skip the batch. (ctcLoss's zeroInfinity
+ * would hide those too.)
+ */
+function trainCtcLoss(logits: tf.Tensor3D, targets: Int32Array[], lengths: Int32Array): tf.Scalar {
+  const B = targets.length;
+  const feasible = targets.map((t, b) => lengths[b] >= minFramesFor(t));
+  const per = ctcLoss(logits, targets, lengths, { reduction: 'none' });
+  const keep = tf.tensor1d(feasible.map((f) => (f ? 1 : 0)), 'bool');
+  const w = tf.tensor1d(targets.map((t, b) => (feasible[b] ? 1 / (B * Math.max(1, t.length)) : 0)));
+  return tf.where(keep, per, tf.zerosLike(per)).mul(w).sum() as tf.Scalar;
 }
 
 export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
@@ -174,8 +189,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const checkpointing = cfg.gradientCheckpointing === 'on' ||
     (cfg.gradientCheckpointing === 'auto' && o.backend === 'wasm' && cfg.maxFramesPerBatch * config.numLayers * config.dModel >= 4e6);
   const augment: AugmentConfig = { specAugment: cfg.specAugment, speedFactors: cfg.speedPerturb };
-  const source = new FeatureSource(config.inputDim, cfg.featureCache);
-  const validSource = new FeatureSource(config.inputDim, true);
+  const source = new FeatureSource(config.inputDim, cfg.featureCache, cfg.features);
+  const validSource = new FeatureSource(config.inputDim, true, cfg.features);
   const metricsFile = join(o.outDir, 'metrics.jsonl');
   const minFrames = minInputFrames(config);
   const interLayer = cfg.intermediateCtc.layer > 0 && cfg.intermediateCtc.layer < config.numLayers ? cfg.intermediateCtc.layer : 0;
@@ -202,7 +217,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     if (improved) {
       state.bestWer = v.wer;
       state.bestStep = state.step;
-      await saveModelDir(join(o.outDir, 'best'), model, tokenizer.tokens);
+      await saveModelDir(join(o.outDir, 'best'), model, tokenizer.tokens, cfg.features);
     }
     const ex = v.examples[0];
     o.log(`valid step ${state.step} (epoch ${state.epoch + 1}): loss ${v.loss.toFixed(3)}, CER ${(100 * v.cer).toFixed(2)}%, WER ${(100 * v.wer).toFixed(2)}%` +
@@ -230,9 +245,9 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
       const chunks = cfg.dynamicChunk === null ? undefined : sampleDynamicChunks(rng, cfg.dynamicChunk);
       const out = forward(model, x, batch.lengths, { training: true, rng, checkpoint: checkpointing, chunks, intermediateLayers: interLayer > 0 ? [interLayer] : [] });
       updates.push(...out.batchNormUpdates);
-      let loss = ctcLoss(out.logits, targets, out.outputLengths, { zeroInfinity: true });
+      let loss = trainCtcLoss(out.logits, targets, out.outputLengths);
       if (interLayer > 0) {
-        const inter = ctcLoss(headLogits(model, out.intermediates[0]), targets, out.outputLengths, { zeroInfinity: true });
+        const inter = trainCtcLoss(headLogits(model, out.intermediates[0]), targets, out.outputLengths);
         const w = cfg.intermediateCtc.weight;
         loss = loss.mul(1 - w).add(inter.mul(w));
       }
@@ -343,11 +358,11 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     finalDir = join(o.outDir, 'final');
     if (cfg.averageLast > 1 && ckpts.length > 1) {
       const avg = averageCheckpoints(ckpts);
-      await saveModelDir(finalDir, avg.model, avg.tokens);
+      await saveModelDir(finalDir, avg.model, avg.tokens, cfg.features);
       disposeModel(avg.model);
       o.log(`final: average of ${ckpts.length} checkpoints -> ${finalDir}`);
     } else {
-      await saveModelDir(finalDir, model, tokenizer.tokens);
+      await saveModelDir(finalDir, model, tokenizer.tokens, cfg.features);
       o.log(`final: ${finalDir}`);
     }
     o.log(`done: ${state.step} steps in ${elapsedNow().toFixed(0)} s; best WER ${state.bestWer === null ? '-' : (100 * state.bestWer).toFixed(2) + '%'} at step ${state.bestStep} (${join(o.outDir, 'best')}); ` +
