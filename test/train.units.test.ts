@@ -8,6 +8,7 @@ import { createModel, modelConfig, parameterValues, saveModel, disposeModel } fr
 import { createTokenSet } from '../src/decode/tokens.js';
 import { createRng } from '../src/util/random.js';
 import { createCharTokenizer, defaultCharTokens } from '../src/train/tokenizer.js';
+import { createBpeTokenizer, tokenizerFromTokens, trainBpe, WORD_MARK } from '../src/train/bpe.js';
 import { bucketBatches, padBatch } from '../src/train/batching.js';
 import { learningRate } from '../src/train/schedule.js';
 import { clipByGlobalNorm, createAdamW } from '../src/train/optimizer.js';
@@ -38,6 +39,27 @@ describe('tokenizer', () => {
     const ts = createTokenSet(defaultCharTokens());
     expect(ts.mode).toBe('char');
     expect(ts.tokens[ts.delimiter]).toBe('|');
+  });
+});
+
+describe('BPE tokenizer', () => {
+  it('learns frequent pieces, round-trips text, and reads back from its tokens', () => {
+    const texts = ['seven oh three', 'seven seven', 'three oh', "don't seven", 'one three seven'];
+    const tokens = trainBpe(texts, 45);
+    expect(tokens).toEqual(trainBpe(texts, 45)); // deterministic
+    expect(tokens.length).toBeLessThanOrEqual(45);
+    expect(tokens).toContain(`${WORD_MARK}seven`); // the most frequent word becomes one piece
+    const tok = createBpeTokenizer(tokens);
+    const ids = tok.encode('Seven  oh three') as Int32Array;
+    expect(Array.from(ids).map((i) => tokens[i])).toEqual([`${WORD_MARK}seven`, `${WORD_MARK}oh`, `${WORD_MARK}three`]);
+    expect(tok.decode(ids)).toBe('seven oh three');
+    // unseen words fall back to smaller pieces, down to letters
+    expect(tok.decode(tok.encode("zebra don't") as Int32Array)).toBe("zebra don't");
+    expect(tok.problem('route 66')).toContain('"6"');
+    expect(tokenizerFromTokens(tokens).encode('three')).toEqual(tok.encode('three'));
+    expect(tokenizerFromTokens(defaultCharTokens()).tokens).toEqual(defaultCharTokens());
+    const ts = createTokenSet(tokens);
+    expect(ts.mode).toBe('subword');
   });
 });
 

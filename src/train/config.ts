@@ -50,6 +50,10 @@ export interface TrainConfig {
   logEverySteps: number;
   /** Abort after this many consecutive batches with a non-finite loss. */
   maxBadBatches: number;
+  /** 'char' (blank, |, ', a-z) or 'bpe': pieces learned from the training transcripts (src/train/bpe.ts). */
+  tokenizer: 'char' | 'bpe';
+  /** BPE vocabulary size, blank included. */
+  bpeVocabSize: number;
   /** Gradient checkpointing of encoder blocks: 'auto' turns it on for wasm with large batches. */
   gradientCheckpointing: 'auto' | 'on' | 'off';
   /**
@@ -80,6 +84,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   logEverySteps: 10,
   maxBadBatches: 5,
   gradientCheckpointing: 'auto',
+  tokenizer: 'char',
+  bpeVocabSize: 128,
   dynamicChunk: null,
 };
 
@@ -133,6 +139,8 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   check(where, c.specAugment === null || isObject(c.specAugment), 'train.specAugment must be an object or null');
   check(where, Array.isArray(c.speedPerturb) && c.speedPerturb.every((f) => num(f, 0.5) && f <= 2), 'train.speedPerturb must be a list of factors in [0.5, 2]');
   check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
+  check(where, c.tokenizer === 'char' || c.tokenizer === 'bpe', 'train.tokenizer must be "char" or "bpe"');
+  check(where, int(c.bpeVocabSize, 29), 'train.bpeVocabSize must be an integer >= 29 (blank and the base symbols)');
   check(where, ['auto', 'on', 'off'].includes(c.gradientCheckpointing), 'train.gradientCheckpointing must be "auto", "on" or "off"');
   c.dynamicChunk = resolveDynamicChunk(c.dynamicChunk, where);
   return c;

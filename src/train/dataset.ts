@@ -80,6 +80,26 @@ export function loadUtterances(manifest: string, tokenizer: Tokenizer, config: M
   return { utterances, skipped };
 }
 
+/** The transcripts of a manifest's readable lines (to train a BPE tokenizer; bad lines are reported later). */
+export function manifestTexts(manifest: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(manifest, 'utf8');
+  } catch {
+    throw fileError(manifest, 'manifest not found');
+  }
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    try {
+      const t = (JSON.parse(line) as { text?: unknown }).text;
+      if (typeof t === 'string') out.push(t);
+    } catch {
+      // reported by loadUtterances
+    }
+  }
+  return out;
+}
+
 export interface AugmentConfig {
   /** SpecAugment options, or null for none. */
   specAugment: Partial<SpecAugmentOptions> | null;

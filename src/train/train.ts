@@ -3,7 +3,7 @@ import { sampleDynamicChunks } from '../model/dynamic-chunk.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minInputFrames, type ModelConfig } from '../model/config.js';
-import { saveModel } from '../model/model-dir.js';
+import { readTokens, saveModel } from '../model/model-dir.js';
 import { applyBatchNormUpdates, createModel, disposeModel, forward, parameterCount, type AcousticModel } from '../model/model.js';
 import type { BatchNormUpdate } from '../model/layers.js';
 import { AsrError, fileError } from '../util/errors.js';
@@ -13,10 +13,11 @@ import { bucketBatches, padBatch } from './batching.js';
 import { averageCheckpoints, lastCheckpoint, listCheckpoints, readCheckpoint, writeCheckpoint, type TrainState } from './checkpoint.js';
 import { experimentModelConfig, readExperimentConfig, resolveTrainConfig, type TrainConfig } from './config.js';
 import { ctcLoss, minFramesFor } from './ctc.js';
-import { FeatureSource, loadUtterances, type AugmentConfig, type Utterance } from './dataset.js';
+import { createBpeTokenizer, tokenizerFromTokens, trainBpe } from './bpe.js';
+import { FeatureSource, loadUtterances, manifestTexts, type AugmentConfig, type Utterance } from './dataset.js';
 import { appendMetric, truncateMetrics } from './metrics.js';
 import { clipByGlobalNorm, createAdamW, type AdamW } from './optimizer.js';
-import { featuresJson, type FeatureBand } from './frontend.js';
+import { featuresJson } from './frontend.js';
 import { learningRate, type ScheduleConfig } from './schedule.js';
 import { createCharTokenizer, type Tokenizer } from './tokenizer.js';
 import { validate, type ValidationResult } from './validate.js';
@@ -121,9 +122,9 @@ function headLogits(model: AcousticModel, h: tf.Tensor3D): tf.Tensor3D {
 }
 
 /** A model directory plus features.json, so transcription computes the features training used. */
-async function saveModelDir(dir: string, model: AcousticModel, tokens: string[], band: FeatureBand): Promise<void> {
+async function saveModelDir(dir: string, model: AcousticModel, tokens: string[]): Promise<void> {
   await saveModel(dir, model, tokens);
-  await writeFileAtomic(join(dir, 'features.json'), featuresJson(model.config.inputDim, band));
+  await writeFileAtomic(join(dir, 'features.json'), featuresJson(model.config.inputDim));
 }
 
 /**
@@ -144,7 +145,11 @@ function trainCtcLoss(logits: tf.Tensor3D, targets: Int32Array[], lengths: Int32
 export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const { cfg, modelOverrides } = loadSetup(o);
   mkdirSync(o.outDir, { recursive: true });
-  const tokenizer: Tokenizer = createCharTokenizer();
+  // on resume the tokens come from the checkpoint; a BPE vocabulary is learned from the training transcripts
+  const resumeDir = o.resume ? lastCheckpoint(o.outDir) : null;
+  const tokenizer: Tokenizer =
+    resumeDir !== null ? tokenizerFromTokens(readTokens(resumeDir)) :
+    cfg.tokenizer === 'bpe' ? createBpeTokenizer(trainBpe(manifestTexts(o.trainManifest), cfg.bpeVocabSize)) : createCharTokenizer();
   const config: ModelConfig = experimentModelConfig(modelOverrides, tokenizer.tokens.length, o.configFile ?? join(o.outDir, CONFIG_COPY));
   const trainSet = loadUtterances(o.trainManifest, tokenizer, config, o.skipBad);
   const validSet = loadUtterances(o.validManifest, tokenizer, config, o.skipBad);
@@ -155,13 +160,14 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   }
   const trainUtts = trainSet.utterances;
   const hours = trainUtts.reduce((a, u) => a + u.duration, 0) / 3600;
+  if (cfg.tokenizer === 'bpe') o.log(`tokenizer: BPE, ${tokenizer.tokens.length} tokens`);
   o.log(`data: ${trainUtts.length} training utterances (${hours.toFixed(2)} h), ${validSet.utterances.length} validation`);
   if (!o.resume) await writeFileAtomic(join(o.outDir, CONFIG_COPY), JSON.stringify({ model: modelOverrides, train: cfg }, null, 2) + '\n');
 
   // model, optimizer, state
   let model: AcousticModel;
   let state: TrainState;
-  const ckptDir = o.resume ? lastCheckpoint(o.outDir) : null;
+  const ckptDir = resumeDir;
   let loadedOptimizer: Map<string, { shape: number[]; data: Float32Array }> | null = null;
   if (o.resume && ckptDir === null) throw fileError(join(o.outDir, 'last.json'), 'missing: no checkpoint to resume from');
   if (ckptDir !== null) {
@@ -189,8 +195,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const checkpointing = cfg.gradientCheckpointing === 'on' ||
     (cfg.gradientCheckpointing === 'auto' && o.backend === 'wasm' && cfg.maxFramesPerBatch * config.numLayers * config.dModel >= 4e6);
   const augment: AugmentConfig = { specAugment: cfg.specAugment, speedFactors: cfg.speedPerturb };
-  const source = new FeatureSource(config.inputDim, cfg.featureCache, cfg.features);
-  const validSource = new FeatureSource(config.inputDim, true, cfg.features);
+  const source = new FeatureSource(config.inputDim, cfg.featureCache);
+  const validSource = new FeatureSource(config.inputDim, true);
   const metricsFile = join(o.outDir, 'metrics.jsonl');
   const minFrames = minInputFrames(config);
   const interLayer = cfg.intermediateCtc.layer > 0 && cfg.intermediateCtc.layer < config.numLayers ? cfg.intermediateCtc.layer : 0;
@@ -217,7 +223,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     if (improved) {
       state.bestWer = v.wer;
       state.bestStep = state.step;
-      await saveModelDir(join(o.outDir, 'best'), model, tokenizer.tokens, cfg.features);
+      await saveModelDir(join(o.outDir, 'best'), model, tokenizer.tokens);
     }
     const ex = v.examples[0];
     o.log(`valid step ${state.step} (epoch ${state.epoch + 1}): loss ${v.loss.toFixed(3)}, CER ${(100 * v.cer).toFixed(2)}%, WER ${(100 * v.wer).toFixed(2)}%` +
@@ -358,11 +364,11 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     finalDir = join(o.outDir, 'final');
     if (cfg.averageLast > 1 && ckpts.length > 1) {
       const avg = averageCheckpoints(ckpts);
-      await saveModelDir(finalDir, avg.model, avg.tokens, cfg.features);
+      await saveModelDir(finalDir, avg.model, avg.tokens);
       disposeModel(avg.model);
       o.log(`final: average of ${ckpts.length} checkpoints -> ${finalDir}`);
     } else {
-      await saveModelDir(finalDir, model, tokenizer.tokens, cfg.features);
+      await saveModelDir(finalDir, model, tokenizer.tokens);
       o.log(`final: ${finalDir}`);
     }
     o.log(`done: ${state.step} steps in ${elapsedNow().toFixed(0)} s; best WER ${state.bestWer === null ? '-' : (100 * state.bestWer).toFixed(2) + '%'} at step ${state.bestStep} (${join(o.outDir, 'best')}); ` +
