@@ -61,6 +61,12 @@ export interface TrainConfig {
    * or a random attention chunk and left context. null (default): full context only. `true` takes the defaults.
    */
   dynamicChunk: DynamicChunkConfig | null;
+  /**
+   * Band of the fbank mel filters in Hz (Kaldi low_freq/high_freq; highFreq 0 = Nyquist). A model for telephone or
+   * 8 kHz speech can be trained on 20-3800 Hz only, so wideband training audio and narrowband test audio look
+   * alike to it. Written to the model's features.json so inference computes the same.
+   */
+  features: { lowFreq: number; highFreq: number };
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -87,6 +93,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   tokenizer: 'char',
   bpeVocabSize: 128,
   dynamicChunk: null,
+  features: { lowFreq: 20, highFreq: 0 },
 };
 
 export interface ExperimentConfig {
@@ -143,6 +150,9 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   check(where, int(c.bpeVocabSize, 29), 'train.bpeVocabSize must be an integer >= 29 (blank and the base symbols)');
   check(where, ['auto', 'on', 'off'].includes(c.gradientCheckpointing), 'train.gradientCheckpointing must be "auto", "on" or "off"');
   c.dynamicChunk = resolveDynamicChunk(c.dynamicChunk, where);
+  const f = c.features;
+  check(where, num(f.lowFreq, 0) && num(f.highFreq, 0) && (f.highFreq === 0 || f.highFreq > f.lowFreq) && f.highFreq <= 8000,
+    'train.features needs 0 <= lowFreq < highFreq <= 8000 (highFreq 0: up to Nyquist)');
   return c;
 }
 

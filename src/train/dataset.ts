@@ -8,7 +8,7 @@ import { outputLength, type ModelConfig } from '../model/config.js';
 import { AsrError, errorMessage, fileError } from '../util/errors.js';
 import type { Rng } from '../util/random.js';
 import { minFramesFor } from './ctc.js';
-import { framesForDuration, normalizeFeatures, rawFeatures, SAMPLE_RATE } from './frontend.js';
+import { framesForDuration, normalizeFeatures, rawFeatures, SAMPLE_RATE, FULL_BAND, type FeatureBand } from './frontend.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** One usable manifest line. */
@@ -120,6 +120,7 @@ export class FeatureSource {
   constructor(
     private readonly inputDim: number,
     private readonly useCache: boolean,
+    private readonly band: FeatureBand = FULL_BAND,
   ) {}
 
   /** Raw fbank [frames, inputDim] of an utterance at a speed factor. */
@@ -136,7 +137,7 @@ export class FeatureSource {
     }
     // speed perturbation (Kaldi style): read the samples as if recorded at speed x 16 kHz, resample to 16 kHz
     if (speed !== 1) samples = resample(samples, Math.round(SAMPLE_RATE * speed), SAMPLE_RATE);
-    const m = rawFeatures(samples, this.inputDim);
+    const m = rawFeatures(samples, this.inputDim, this.band);
     this.featureSeconds += (performance.now() - t0) / 1000;
     if (this.useCache) this.cache.set(key, m);
     return m;

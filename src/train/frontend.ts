@@ -10,9 +10,17 @@ import type { FeatureMatrix } from '../features/matrix.js';
  */
 export const SAMPLE_RATE = 16000;
 
+/** Mel filter band in Hz (highFreq 0: Nyquist), as Kaldi's low_freq/high_freq. */
+export interface FeatureBand {
+  lowFreq: number;
+  highFreq: number;
+}
+
+export const FULL_BAND: FeatureBand = { lowFreq: 20, highFreq: 0 };
+
 /** Raw log-mel features [frames, inputDim] of 16 kHz mono samples (before normalisation). */
-export function rawFeatures(samples: Float32Array | Float64Array, inputDim: number): FeatureMatrix {
-  return fbank(samples, { numMelBins: inputDim, dither: 0, sampleFrequency: SAMPLE_RATE });
+export function rawFeatures(samples: Float32Array | Float64Array, inputDim: number, band: FeatureBand = FULL_BAND): FeatureMatrix {
+  return fbank(samples, { numMelBins: inputDim, dither: 0, sampleFrequency: SAMPLE_RATE, lowFreq: band.lowFreq, highFreq: band.highFreq });
 }
 
 /**
@@ -43,13 +51,16 @@ export function normalizeFeatures(m: FeatureMatrix): FeatureMatrix {
 }
 
 /** features.json of a trained model directory (the schema src/transcribe/feature-config.ts reads). */
-export function featuresJson(inputDim: number): string {
-  return JSON.stringify({ type: 'fbank', options: { numMelBins: inputDim }, normalize: 'utterance' }, null, 2) + '\n';
+export function featuresJson(inputDim: number, band: FeatureBand = FULL_BAND): string {
+  const options = band.lowFreq === FULL_BAND.lowFreq && band.highFreq === FULL_BAND.highFreq
+    ? { numMelBins: inputDim }
+    : { numMelBins: inputDim, lowFreq: band.lowFreq, highFreq: band.highFreq };
+  return JSON.stringify({ type: 'fbank', options, normalize: 'utterance' }, null, 2) + '\n';
 }
 
 /** {@link rawFeatures} then {@link normalizeFeatures}. */
-export function modelFeatures(samples: Float32Array | Float64Array, inputDim: number): FeatureMatrix {
-  return normalizeFeatures(rawFeatures(samples, inputDim));
+export function modelFeatures(samples: Float32Array | Float64Array, inputDim: number, band: FeatureBand = FULL_BAND): FeatureMatrix {
+  return normalizeFeatures(rawFeatures(samples, inputDim, band));
 }
 
 /** Fbank frames for `seconds` of audio (snip_edges: (n - 400) / 160 + 1), used to estimate lengths from durations. */

@@ -17,7 +17,7 @@ import { createBpeTokenizer, tokenizerFromTokens, trainBpe } from './bpe.js';
 import { FeatureSource, loadUtterances, manifestTexts, type AugmentConfig, type Utterance } from './dataset.js';
 import { appendMetric, truncateMetrics } from './metrics.js';
 import { clipByGlobalNorm, createAdamW, type AdamW } from './optimizer.js';
-import { featuresJson } from './frontend.js';
+import { featuresJson, type FeatureBand } from './frontend.js';
 import { learningRate, type ScheduleConfig } from './schedule.js';
 import { createCharTokenizer, type Tokenizer } from './tokenizer.js';
 import { validate, type ValidationResult } from './validate.js';
@@ -101,6 +101,11 @@ interface Setup {
 
 function loadSetup(o: TrainRunOptions): Setup {
   const copy = join(o.outDir, CONFIG_COPY);
+  if (o.resume && o.configFile !== undefined && !existsSync(copy) && lastCheckpoint(o.outDir) === null) {
+    // recipes always pass --resume so a rerun continues; the first run of a fresh experiment simply starts
+    o.log(`--resume: ${o.outDir} holds no run yet; starting one from ${o.configFile}`);
+    o.resume = false;
+  }
   if (o.resume) {
     if (!existsSync(copy)) throw fileError(copy, 'missing: nothing to resume (train without --resume first)');
     if (o.configFile !== undefined) o.log(`--resume: using ${copy} (the config the run started with), not ${o.configFile}`);
@@ -122,9 +127,9 @@ function headLogits(model: AcousticModel, h: tf.Tensor3D): tf.Tensor3D {
 }
 
 /** A model directory plus features.json, so transcription computes the features training used. */
-async function saveModelDir(dir: string, model: AcousticModel, tokens: string[]): Promise<void> {
+async function saveModelDir(dir: string, model: AcousticModel, tokens: string[], band: FeatureBand): Promise<void> {
   await saveModel(dir, model, tokens);
-  await writeFileAtomic(join(dir, 'features.json'), featuresJson(model.config.inputDim));
+  await writeFileAtomic(join(dir, 'features.json'), featuresJson(model.config.inputDim, band));
 }
 
 /**
@@ -195,8 +200,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const checkpointing = cfg.gradientCheckpointing === 'on' ||
     (cfg.gradientCheckpointing === 'auto' && o.backend === 'wasm' && cfg.maxFramesPerBatch * config.numLayers * config.dModel >= 4e6);
   const augment: AugmentConfig = { specAugment: cfg.specAugment, speedFactors: cfg.speedPerturb };
-  const source = new FeatureSource(config.inputDim, cfg.featureCache);
-  const validSource = new FeatureSource(config.inputDim, true);
+  const source = new FeatureSource(config.inputDim, cfg.featureCache, cfg.features);
+  const validSource = new FeatureSource(config.inputDim, true, cfg.features);
   const metricsFile = join(o.outDir, 'metrics.jsonl');
   const minFrames = minInputFrames(config);
   const interLayer = cfg.intermediateCtc.layer > 0 && cfg.intermediateCtc.layer < config.numLayers ? cfg.intermediateCtc.layer : 0;
@@ -223,7 +228,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     if (improved) {
       state.bestWer = v.wer;
       state.bestStep = state.step;
-      await saveModelDir(join(o.outDir, 'best'), model, tokenizer.tokens);
+      await saveModelDir(join(o.outDir, 'best'), model, tokenizer.tokens, cfg.features);
     }
     const ex = v.examples[0];
     o.log(`valid step ${state.step} (epoch ${state.epoch + 1}): loss ${v.loss.toFixed(3)}, CER ${(100 * v.cer).toFixed(2)}%, WER ${(100 * v.wer).toFixed(2)}%` +
@@ -364,11 +369,11 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     finalDir = join(o.outDir, 'final');
     if (cfg.averageLast > 1 && ckpts.length > 1) {
       const avg = averageCheckpoints(ckpts);
-      await saveModelDir(finalDir, avg.model, avg.tokens);
+      await saveModelDir(finalDir, avg.model, avg.tokens, cfg.features);
       disposeModel(avg.model);
       o.log(`final: average of ${ckpts.length} checkpoints -> ${finalDir}`);
     } else {
-      await saveModelDir(finalDir, model, tokenizer.tokens);
+      await saveModelDir(finalDir, model, tokenizer.tokens, cfg.features);
       o.log(`final: ${finalDir}`);
     }
     o.log(`done: ${state.step} steps in ${elapsedNow().toFixed(0)} s; best WER ${state.bestWer === null ? '-' : (100 * state.bestWer).toFixed(2) + '%'} at step ${state.bestStep} (${join(o.outDir, 'best')}); ` +
