@@ -149,3 +149,21 @@ describe('CTC properties (no reference files needed)', () => {
     expect(() => ctcLossArrays(x, [2, 3, 4], [[1], [2]], [3, 4])).toThrow(/input length 4/);
   });
 });
+
+describe('zeroInfinity zeroes only infinite losses', () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm', threads: 1 });
+  });
+
+  it('an infeasible item gives 0, an item with NaN logits stays NaN', () => {
+    // item 0: 2 frames for 3 distinct labels (infeasible); item 1: feasible but its logits hold a NaN
+    const data = new Float32Array(2 * 4 * 5).map((_, i) => Math.sin(i));
+    data[1 * 4 * 5 + 7] = Number.NaN;
+    const logits = tf.tensor3d(data, [2, 4, 5]);
+    const loss = ctcLoss(logits, [[1, 2, 3], [1, 2]], [2, 4], { reduction: 'none', zeroInfinity: true });
+    const v = loss.dataSync();
+    expect(v[0]).toBe(0);
+    expect(Number.isNaN(v[1])).toBe(true);
+    tf.dispose([logits, loss]);
+  });
+});

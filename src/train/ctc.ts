@@ -196,6 +196,11 @@ export function ctcLossArrays(
  * label-id lists, valid frames per item. Returns [B] losses ('none') or a scalar, with a gradient w.r.t. the
  * logits. Infeasible items give +Infinity (0 with `zeroInfinity`) and contribute no gradient.
  */
+function hasNaN(a: Float32Array | Float64Array, from: number, n: number): boolean {
+  for (let i = from; i < from + n; i++) if (a[i] !== a[i]) return true;
+  return false;
+}
+
 export function ctcLoss(logits: tf.Tensor3D, targets: ArrayLike<number>[], inputLengths: ArrayLike<number>, opts: CtcOptions = {}): tf.Tensor {
   const blank = opts.blank ?? 0;
   const reduction = opts.reduction ?? 'mean';
@@ -210,8 +215,11 @@ export function ctcLoss(logits: tf.Tensor3D, targets: ArrayLike<number>[], input
     const losses = new Float32Array(B);
     for (let b = 0; b < B; b++) {
       const st = forwardItem(lp, b * T * V, V, inputLengths[b], targets[b], blank);
+      // NaN logits must give a NaN loss (as in PyTorch), not whatever the max-guarded recursion makes of them
+      if (hasNaN(lp, b * T * V, inputLengths[b] * V)) st.loss = Number.NaN;
       states.push(st);
-      losses[b] = zeroInf && !Number.isFinite(st.loss) ? 0 : st.loss;
+      // as PyTorch: only an infinite (infeasible) loss is zeroed; NaN (from NaN logits) stays visible
+      losses[b] = zeroInf && st.loss === Number.POSITIVE_INFINITY ? 0 : st.loss;
     }
     // per-item weight of loss_b in the returned value
     const weight = new Float64Array(B).fill(1);
