@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 import { runCommand, parseNumber } from './run.js';
 import { createProgress } from './progress.js';
 import { addDecodeOptions, decodeOptionsFrom } from './decode.js';
+import { defaultModelDir as shippedModelDir } from '../model/shipped.js';
 import { AsrError, errorMessage } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend } from '../backend/index.js';
@@ -25,21 +25,9 @@ interface TranscribeCliOptions extends DecodeFlags {
 }
 
 /** The package root (dist/cli or src/cli -> ../..). */
-export function packageRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-}
-
-/** The model directory to use: --model, else models/english of the package, with a clear message when absent. */
+/** --model, else the shipped English model, else the digits one (saying so on stderr). */
 export function defaultModelDir(given: string | undefined): string {
-  if (given !== undefined) return given;
-  const models = join(packageRoot(), 'models');
-  const english = join(models, 'english');
-  if (existsSync(join(english, 'config.json'))) return english;
-  const shipped = existsSync(models) ? readdirSync(models).filter((d) => existsSync(join(models, d, 'config.json'))) : [];
-  const hint = shipped.length > 0
-    ? `only ${shipped.map((d) => `models/${d}`).join(', ')} ${shipped.length === 1 ? 'is' : 'are'} installed; pass e.g. --model ${join(models, shipped[0])}`
-    : 'no model is installed; train one with a recipe (asr recipe run recipes/digits) and pass --model DIR';
-  throw new AsrError(`no --model given and the default English model (${english}) is missing: ${hint}`);
+  return shippedModelDir(given, (line) => process.stderr.write(`asr: ${line}\n`));
 }
 
 /**
@@ -62,7 +50,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
     .command('transcribe')
     .description('transcribe audio files (or folders of them) with a model directory; long files are cut at pauses')
     .argument('<inputs...>', 'audio files or folders (searched recursively for .wav, .flac, .mp3, .ogg, .opus)')
-    .option('--model <dir>', 'model directory (config.json, model.safetensors, tokens.txt, optional features.json and lm.arpa/lm.bin); default: models/english')
+    .option('--model <dir>', 'model directory (config.json, model.safetensors, tokens.txt, optional features.json and lm.arpa/lm.bin); default: models/english, else models/digits')
     .option('--format <fmt>', 'txt, json (words with start, end, confidence), srt, vtt or tsv', 'txt')
     .option('--output-dir <dir>', 'write one file per input here (NAME.<format>) instead of printing')
     .option('--backend <name>', 'compute backend: auto, tensorflow-gpu, tensorflow, wasm, cpu (default: ASR_BACKEND or auto)')

@@ -1,3 +1,4 @@
+import { defaultModelDir } from '../model/shipped.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, type AcousticModel } from '../model/index.js';
@@ -33,6 +34,5 @@ export function loadStreamingAssets(dir: string, lm?: string | null): StreamingA
 
 /** The default model directory: models/english when present, else models/digits. */
 export function defaultStreamingModelDir(given?: string): string {
-  if (given) return given;
-  return existsSync('models/english') ? 'models/english' : 'models/digits';
+  return defaultModelDir(given, (line) => process.stderr.write(`asr: ${line}\n`));
 }
