@@ -73,7 +73,13 @@ export interface StreamFrontend {
   reset(): void;
 }
 
-export function createStreamFrontend(config: StreamFeatureConfig, cmvnWindow = 600): StreamFrontend {
+/**
+ * @param cmvnWindow frames of the sliding CMVN window (600 = 6 s)
+ * @param warmupFrames with per-utterance normalisation, frames held back at the start of a stream until this many
+ *   have been seen (or the audio ends), then normalised together: statistics of the first few frames alone (often
+ *   silence) made the start of every stream decode badly. Costs this much latency once per stream, not per chunk.
+ */
+export function createStreamFrontend(config: StreamFeatureConfig, cmvnWindow = 600, warmupFrames = 100): StreamFrontend {
   // dither off: inference must be deterministic
   const options = { ...config.options, dither: 0 };
   const fb = resolveFbankOptions(options);
@@ -88,6 +94,9 @@ export function createStreamFrontend(config: StreamFeatureConfig, cmvnWindow = 6
   let ringPos = 0;
   const sum = new Float64Array(dim);
   const sq = new Float64Array(dim);
+  // raw frames held during warm-up: [heldFrames, dim]
+  let held: Float32Array[] = [];
+  let warm = warmupFrames <= 0;
 
   const normalize = (m: FeatureMatrix): FeatureMatrix => {
     const { numFrames: T, data } = m;
@@ -97,6 +106,11 @@ export function createStreamFrontend(config: StreamFeatureConfig, cmvnWindow = 6
       for (let t = 0; t < T; t++) for (let d = 0; d < dim; d++) data[t * dim + d] = (data[t * dim + d] - nz.mean[d]) / nz.std[d];
       return m;
     }
+    return normalizeUtterance(m, false);
+  };
+
+  const normalizeUtterance = (m: FeatureMatrix, ending: boolean): FeatureMatrix => {
+    const { numFrames: T, data } = m;
     for (let t = 0; t < T; t++) {
       const o = ringPos * dim;
       for (let d = 0; d < dim; d++) {
@@ -113,14 +127,36 @@ export function createStreamFrontend(config: StreamFeatureConfig, cmvnWindow = 6
       ringPos = (ringPos + 1) % cmvnWindow;
       if (ringCount < cmvnWindow) ringCount++;
     }
+    let out = m;
+    if (!warm) {
+      if (T > 0) held.push(data.slice());
+      if (ringCount < warmupFrames && !ending) return { numFrames: 0, dim, data: new Float32Array(0) };
+      warm = true;
+      const total = held.reduce((a, h) => a + h.length, 0);
+      const all = new Float32Array(total);
+      let at = 0;
+      for (const h of held) {
+        all.set(h, at);
+        at += h.length;
+      }
+      held = [];
+      out = { numFrames: total / dim, dim, data: all };
+    }
+    const n = out.numFrames;
+    const od = out.data;
+    if (ringCount === 0) return out;
     for (let d = 0; d < dim; d++) {
       const mu = sum[d] / ringCount;
       // floored as training floors it, so a constant band (digital silence) does not divide by zero
       const inv = 1 / Math.sqrt(Math.max(sq[d] / ringCount - mu * mu, 1e-5));
-      for (let t = 0; t < T; t++) data[t * dim + d] = (data[t * dim + d] - mu) * inv;
+      for (let t = 0; t < n; t++) od[t * dim + d] = (od[t * dim + d] - mu) * inv;
     }
-    return m;
+    return out;
   };
+
+  /** The last frames of the audio: warm-up ends here even if short. */
+  const normalizeEnd = (m: FeatureMatrix): FeatureMatrix =>
+    config.normalize === 'utterance' ? normalizeUtterance(m, true) : normalize(m);
 
   return {
     dim,
@@ -144,9 +180,9 @@ export function createStreamFrontend(config: StreamFeatureConfig, cmvnWindow = 6
         const data = new Float32Array(a.data.length + b.data.length);
         data.set(a.data);
         data.set(b.data, a.data.length);
-        return normalize({ numFrames: a.numFrames + b.numFrames, dim, data });
+        return normalizeEnd({ numFrames: a.numFrames + b.numFrames, dim, data });
       }
-      return normalize(extractor.flush());
+      return normalizeEnd(extractor.flush());
     },
     reset() {
       extractor = createFeatureExtractor(config.type, options);
@@ -155,6 +191,8 @@ export function createStreamFrontend(config: StreamFeatureConfig, cmvnWindow = 6
       ringPos = 0;
       sum.fill(0);
       sq.fill(0);
+      held = [];
+      warm = warmupFrames <= 0;
     },
   };
 }
