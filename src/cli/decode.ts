@@ -8,7 +8,8 @@ import {
   type DecodeOptions, type Hypothesis,
 } from '../decode/index.js';
 
-interface DecodeCliOptions {
+/** The flags of `asr decode`; the commands that transcribe take the same decode flags (addDecodeOptions). */
+export interface DecodeCliOptions {
   posteriors?: string;
   tokens?: string;
   lm?: string;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { runCommand, parseIntOption, parseNumber } from './run.js';
-import { addDecodeOptions, decodeOptionsFrom } from './decode.js';
+import { addDecodeOptions, decodeOptionsFrom, type DecodeCliOptions } from './decode.js';
 import { AsrError } from '../util/errors.js';
 import { initBackend } from '../backend/index.js';
 import { audioChunks } from '../audio/stream.js';
@@ -11,7 +11,8 @@ import { defaultStreamingModelDir, loadStreamingAssets } from '../stream/assets.
 import { openMic, pcmOrWavBlocks, type SampleBlock } from '../stream/sources.js';
 import type { EndpointConfigInput } from '../stream/endpoint.js';
 
-export interface StreamCliOptions {
+/** `asr stream` flags: the decode flags of `asr decode` plus the input and streaming ones. */
+export interface StreamCliOptions extends DecodeCliOptions {
   model?: string;
   mic: boolean;
   micCommand?: string;
@@ -25,23 +26,6 @@ export interface StreamCliOptions {
   rule3Length: string;
   json: boolean;
   backend?: string;
-  // decode flags (addDecodeOptions)
-  lm?: string;
-  beam: string;
-  lmWeight: string;
-  wordBonus: string;
-  hotwords?: string;
-  hotwordWeight: string;
-  nbest: string;
-  blank: string;
-  greedy: boolean;
-  frameDuration: string;
-  wordDelimiter?: string;
-  tokenTopK: string;
-  tokenMinLogprob: string;
-  beamPrune: string;
-  oovPenalty: string;
-  partialPruning: boolean;
 }
 
 /** Adds the streaming flags shared by `asr stream` and `asr serve`. */
