@@ -3,19 +3,33 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { cliState } from './run.js';
-import { registerFeatures } from './features.js';
-import { registerWer } from './wer.js';
-import { registerCmvn } from './cmvn.js';
-import { registerData } from './data.js';
-import { registerRecipe } from './recipe.js';
-import { registerLm } from './lm.js';
-import { registerDecode } from './decode.js';
-import { registerStream } from './stream.js';
-import { registerServe } from './serve.js';
-import { registerTranscribe } from './transcribe.js';
-import { registerEval } from './eval.js';
-import { registerTrain } from './train.js';
-import { registerPlot } from './plot.js';
+type Register = (program: Command, setExitCode: (code: number) => void) => void;
+
+/**
+ * Each subcommand's module, loaded on demand: `asr features` need not load TensorFlow.js, the TTS engines or the
+ * audio codecs (module loading was about a quarter of a 10-minute `asr features` run). Order = help order.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  features: async () => (await import('./features.js')).registerFeatures,
+  cmvn: async () => (await import('./cmvn.js')).registerCmvn,
+  wer: async () => (await import('./wer.js')).registerWer,
+  data: async () => (await import('./data.js')).registerData,
+  recipe: async () => (await import('./recipe.js')).registerRecipe,
+  lm: async () => (await import('./lm.js')).registerLm,
+  decode: async () => (await import('./decode.js')).registerDecode,
+  stream: async () => (await import('./stream.js')).registerStream,
+  serve: async () => (await import('./serve.js')).registerServe,
+  transcribe: async () => (await import('./transcribe.js')).registerTranscribe,
+  eval: async () => (await import('./eval.js')).registerEval,
+  train: async () => (await import('./train.js')).registerTrain,
+  plot: async () => (await import('./plot.js')).registerPlot,
+};
+
+/** The subcommand named in argv (the first word that is not an option), if it is one of ours. */
+function commandIn(argv: string[]): string | undefined {
+  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  return word !== undefined && Object.hasOwn(COMMANDS, word) ? word : undefined;
+}
 
 function packageVersion(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -23,8 +37,11 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-/** Builds the `asr` program; each subcommand lives in its own file under src/cli and calls the library. */
-export function buildProgram(setExitCode: (code: number) => void): Command {
+/**
+ * Builds the `asr` program; each subcommand lives in its own file under src/cli and calls the library. With `only`,
+ * just that subcommand is loaded (the rest are not needed to run it); without, all of them (help, errors).
+ */
+export async function buildProgram(setExitCode: (code: number) => void, only?: string): Promise<Command> {
   const program = new Command();
   program
     .name('asr')
@@ -36,19 +53,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     })
     .exitOverride()
     .showHelpAfterError(false);
-  registerFeatures(program, setExitCode);
-  registerCmvn(program, setExitCode);
-  registerWer(program, setExitCode);
-  registerData(program, setExitCode);
-  registerRecipe(program, setExitCode);
-  registerLm(program, setExitCode);
-  registerDecode(program, setExitCode);
-  registerStream(program, setExitCode);
-  registerServe(program, setExitCode);
-  registerTranscribe(program, setExitCode);
-  registerEval(program, setExitCode);
-  registerTrain(program, setExitCode);
-  registerPlot(program, setExitCode);
+  const names = only !== undefined ? [only] : Object.keys(COMMANDS);
+  const registers = await Promise.all(names.map((n) => COMMANDS[n]()));
+  for (const register of registers) register(program, setExitCode);
   return program;
 }
 
@@ -60,9 +67,9 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   });
   let code = 0;
-  const program = buildProgram((c) => {
+  const program = await buildProgram((c) => {
     code = c;
-  });
+  }, commandIn(argv));
   try {
     await program.parseAsync(argv);
   } catch (e) {
