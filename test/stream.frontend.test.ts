@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createStreamFrontend, defaultStreamFeatures } from '../src/stream/frontend.js';
+import { createStreamFrontend } from '../src/stream/frontend.js';
+import { defaultFeatureConfig } from '../src/features/config-file.js';
 
 /** A test signal: silence, then a loud tone, at 16 kHz. */
 function signal(seconds: number): Float32Array {
@@ -9,7 +10,7 @@ function signal(seconds: number): Float32Array {
 }
 
 function feed(warmup: number, x: Float32Array, block: number): { counts: number[]; data: number[] } {
-  const fe = createStreamFrontend(defaultStreamFeatures(40), 600, warmup);
+  const fe = createStreamFrontend(defaultFeatureConfig(40), 600, warmup);
   const counts: number[] = [];
   const data: number[] = [];
   for (let i = 0; i < x.length; i += block) {

@@ -13,3 +13,7 @@ export { addDeltas, deltaScales } from './deltas.js';
 export { specAugment, SPECAUGMENT_DEFAULTS, type SpecAugmentOptions } from './specaugment.js';
 export { matrixToNpy } from './npy.js';
 export { extractFileFeatures, cmvnStatsFromManifest, type AudioInputOptions } from './file.js';
+export {
+  FEATURES_FILE, defaultFeatureConfig, featureDim, parseFeatureConfig, readFeatureConfig, writeFeatureConfig, normalizeFeatures,
+  type FeatureConfig,
+} from './config-file.js';

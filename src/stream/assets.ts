@@ -5,7 +5,7 @@ import { loadModel, type AcousticModel } from '../model/index.js';
 import { checkStreamable } from '../model/streaming.js';
 import { readModelConfig } from '../model/model-dir.js';
 import { loadLm, type NgramLm } from '../lm/index.js';
-import { readStreamFeatures, type StreamFeatureConfig } from './frontend.js';
+import { readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
 
 /** LM files looked for in a model directory, in order (as `asr transcribe` does). */
 export const MODEL_LM_FILES = ['lm.bin', 'lm.arpa'];
@@ -14,7 +14,7 @@ export const MODEL_LM_FILES = ['lm.bin', 'lm.arpa'];
 export interface StreamingAssets {
   model: AcousticModel;
   tokens: string[];
-  features: StreamFeatureConfig;
+  features: FeatureConfig;
   lm?: NgramLm;
 }
 
@@ -26,7 +26,7 @@ export function loadStreamingAssets(dir: string, lm?: string | null): StreamingA
   // checked before the weights load, so a non-streaming model fails at once, naming its config
   checkStreamable(readModelConfig(dir), join(dir, 'config.json'));
   const { model, tokens } = loadModel(dir);
-  const features = readStreamFeatures(dir, model.config.inputDim);
+  const features = readFeatureConfig(dir, model.config.inputDim);
   let lmPath: string | undefined = lm ?? undefined;
   if (lm === undefined) lmPath = MODEL_LM_FILES.map((f) => join(dir, f)).find((p) => existsSync(p));
   return { model, tokens, features, lm: lmPath === undefined ? undefined : loadLm(lmPath) };

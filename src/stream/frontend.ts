@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/extractor.js';
-import { resolveFbankOptions, resolveMfccOptions, type MfccOptions } from '../features/options.js';
+import { resolveFbankOptions } from '../features/options.js';
+import { featureDim, type FeatureConfig } from '../features/config-file.js';
 import type { FeatureMatrix } from '../features/matrix.js';
 import { createResampler, type StreamingResampler } from '../audio/resample.js';
-import { AsrError, fileError } from '../util/errors.js';
+import { AsrError } from '../util/errors.js';
 
 /**
  * The streaming front end: samples at any rate -> (streaming resampler) -> chunked Kaldi features -> normalised
@@ -14,52 +13,6 @@ import { AsrError, fileError } from '../util/errors.js';
  * each block of new frames is normalised with the mean and standard deviation of the last `cmvnWindow` frames
  * up to and including the block.
  */
-export interface StreamFeatureConfig {
-  type: 'fbank' | 'mfcc';
-  options: Partial<MfccOptions>;
-  normalize: 'none' | 'utterance' | { mean: number[]; std: number[] };
-}
-
-export const FEATURES_FILE = 'features.json';
-
-/** fbank with inputDim mel bins and per-utterance CMVN: what training uses without a features.json. */
-export function defaultStreamFeatures(inputDim: number): StreamFeatureConfig {
-  return { type: 'fbank', options: { numMelBins: inputDim }, normalize: 'utterance' };
-}
-
-function dimOf(c: StreamFeatureConfig): number {
-  if (c.type === 'mfcc') return resolveMfccOptions(c.options).numCeps;
-  const o = resolveFbankOptions(c.options);
-  return o.numMelBins + (o.useEnergy ? 1 : 0);
-}
-
-/** features.json of a model directory (or the default), checked against the model's input dimension. */
-export function readStreamFeatures(dir: string, inputDim: number): StreamFeatureConfig {
-  const path = join(dir, FEATURES_FILE);
-  if (!existsSync(path)) return defaultStreamFeatures(inputDim);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw fileError(path, `invalid JSON (${(e as Error).message})`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fileError(path, 'expected a JSON object');
-  const o = raw as Record<string, unknown>;
-  const type = o.type ?? 'fbank';
-  if (type !== 'fbank' && type !== 'mfcc') throw fileError(path, `type must be "fbank" or "mfcc", got ${JSON.stringify(type)}`);
-  const options = (o.options ?? {}) as Partial<MfccOptions>;
-  const n = o.normalize ?? 'none';
-  let normalize: StreamFeatureConfig['normalize'];
-  if (n === 'none' || n === 'utterance') normalize = n;
-  else if (typeof n === 'object' && n !== null && Array.isArray((n as { mean?: unknown }).mean) && Array.isArray((n as { std?: unknown }).std)) {
-    normalize = n as { mean: number[]; std: number[] };
-  } else throw fileError(path, `normalize must be "none", "utterance" or {"mean": [...], "std": [...]}`);
-  const c: StreamFeatureConfig = { type, options, normalize };
-  const dim = dimOf(c);
-  if (dim !== inputDim) throw fileError(path, `features have dimension ${dim}, config.json says inputDim ${inputDim}`);
-  return c;
-}
-
 export interface StreamFrontend {
   readonly dim: number;
   /** Feature sample rate (Hz). */
@@ -79,13 +32,13 @@ export interface StreamFrontend {
  *   have been seen (or the audio ends), then normalised together: statistics of the first few frames alone (often
  *   silence) made the start of every stream decode badly. Costs this much latency once per stream, not per chunk.
  */
-export function createStreamFrontend(config: StreamFeatureConfig, cmvnWindow = 600, warmupFrames = 100): StreamFrontend {
+export function createStreamFrontend(config: FeatureConfig, cmvnWindow = 600, warmupFrames = 100): StreamFrontend {
   // dither off: inference must be deterministic
   const options = { ...config.options, dither: 0 };
   const fb = resolveFbankOptions(options);
   const sampleRate = fb.sampleFrequency;
   const frameShift = fb.frameShift / 1000;
-  const dim = dimOf(config);
+  const dim = featureDim(config);
   let extractor: FeatureExtractor = createFeatureExtractor(config.type, options);
   let resampler: StreamingResampler | null = null;
   // Ring of recent raw frames for the sliding-window CMVN: [cmvnWindow, dim].

@@ -10,7 +10,8 @@ import { wordsFromLabels, type DecodedWord, type TokenSpan } from '../decode/ali
 import type { DecodeOptions } from '../decode/decode.js';
 import { AsrError } from '../util/errors.js';
 import { DEFAULT_ENDPOINT, EndpointState, endpointRule, resolveEndpointConfig, type EndpointConfig, type EndpointConfigInput } from './endpoint.js';
-import { createStreamFrontend, defaultStreamFeatures, readStreamFeatures, type StreamFeatureConfig, type StreamFrontend } from './frontend.js';
+import { createStreamFrontend, type StreamFrontend } from './frontend.js';
+import { defaultFeatureConfig, readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
 
 /**
  * Streaming recognition of one audio stream: samples -> streaming front end -> cache-aware encoder (chunks of
@@ -37,7 +38,7 @@ export interface StreamingRecognizerOptions {
   model?: AcousticModel;
   tokens?: string[];
   /** Feature config (default: the model directory's features.json, else fbank + CMVN). */
-  features?: StreamFeatureConfig;
+  features?: FeatureConfig;
   /** Word n-gram LM (a loaded one or an ARPA/binary path). */
   lm?: NgramLm | string;
   /** Chunk length in milliseconds of audio (rounded to encoder frames; default 320). */
@@ -121,11 +122,11 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
     model = loaded.model;
     tokens = opts.tokens ?? loaded.tokens;
     owned = true;
-    features ??= readStreamFeatures(opts.modelDir, model.config.inputDim);
+    features ??= readFeatureConfig(opts.modelDir, model.config.inputDim);
   } else {
     throw new AsrError('streaming recognizer: give modelDir or model');
   }
-  features ??= defaultStreamFeatures(model.config.inputDim);
+  features ??= defaultFeatureConfig(model.config.inputDim);
   const c = model.config;
   const frontend: StreamFrontend = createStreamFrontend(features, opts.cmvnWindow ?? 600);
   const factor = c.subsampling.factor;

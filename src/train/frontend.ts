@@ -50,7 +50,7 @@ export function normalizeFeatures(m: FeatureMatrix): FeatureMatrix {
   return { numFrames: T, dim: D, data };
 }
 
-/** features.json of a trained model directory (the schema src/transcribe/feature-config.ts reads). */
+/** features.json of a trained model directory (the schema src/features/config-file.ts reads). */
 export function featuresJson(inputDim: number, band: FeatureBand = FULL_BAND): string {
   const options = band.lowFreq === FULL_BAND.lowFreq && band.highFreq === FULL_BAND.highFreq
     ? { numMelBins: inputDim }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createFeatureExtractor } from '../features/extractor.js';
 import { concatFrames, type FeatureMatrix } from '../features/matrix.js';
 import { forward, logProbs, minInputFrames, outputLength, type AcousticModel } from '../model/index.js';
-import { normalizeFeatures, type FeatureConfig } from './feature-config.js';
+import { normalizeFeatures, type FeatureConfig } from '../features/config-file.js';
 
 /** Frame log-posteriors of one segment: `data` is `[frames, vocab]`, natural log. */
 export interface SegmentPosteriors {

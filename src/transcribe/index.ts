@@ -1,5 +1,4 @@
 /** Inference: model directory -> recognizer; audio files -> segmented, decoded transcripts; manifest evaluation. */
-export * from './feature-config.js';
 export * from './segmenter.js';
 export * from './acoustic.js';
 export * from './recognizer.js';

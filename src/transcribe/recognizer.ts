@@ -4,7 +4,7 @@ import { AsrError, errorMessage, fileError } from '../util/errors.js';
 import { disposeModel, loadModel, type AcousticModel } from '../model/index.js';
 import { createCtcDecoder, createTokenSet, type CtcDecoder, type DecodeOptions, type TokenSet } from '../decode/index.js';
 import { loadLm, type NgramLm } from '../lm/index.js';
-import { readFeatureConfig, type FeatureConfig } from './feature-config.js';
+import { readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
 
 /** LM file names looked for in a model directory, in order. */
 export const MODEL_LM_FILES = ['lm.bin', 'lm.arpa'];

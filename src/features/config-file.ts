@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsrError, fileError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { resolveFbankOptions, resolveMfccOptions, type MfccOptions } from '../features/options.js';
-import type { FeatureType } from '../features/extractor.js';
-import type { FeatureMatrix } from '../features/matrix.js';
+import { resolveFbankOptions, resolveMfccOptions, type MfccOptions } from './options.js';
+import type { FeatureType } from './extractor.js';
+import type { FeatureMatrix } from './matrix.js';
 
 /** The model directory file that says how audio becomes the model's input features. */
 export const FEATURES_FILE = 'features.json';
