@@ -5,7 +5,7 @@
  * blank prefix entry, as KenLM does: the probability it would have by backing off, and no back-off weight.
  * A malformed or truncated file fails with its line number.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { forEachLineSync } from '../util/lines.js';
 import { fileError } from '../util/errors.js';
 import { MAX_ORDER } from './kneser-ney.js';
 import { findNgram, vocabMap, type NgramLm } from './model.js';
@@ -258,41 +258,9 @@ export function parseArpa(text: string, name = 'ARPA'): NgramLm {
 
 /** Reads an ARPA file in chunks (a large model is never one string). */
 export function readArpaFile(path: string, opts: ArpaReadOptions = {}): NgramLm {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw fileError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
   const p = arpaParser(path);
   let line = 0;
-  try {
-    const size = fstatSync(fd).size;
-    const buf = Buffer.allocUnsafe(1 << 23);
-    const decoder = new TextDecoder('utf-8');
-    let rest = '';
-    let done = 0;
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      const text = rest + (n > 0 ? decoder.decode(buf.subarray(0, n), { stream: true }) : decoder.decode());
-      let start = 0;
-      for (;;) {
-        const end = text.indexOf('\n', start);
-        if (end < 0) break;
-        p.line(text, start, end, ++line);
-        start = end + 1;
-      }
-      rest = text.slice(start);
-      if (n <= 0) {
-        if (rest.length > 0) p.line(rest, 0, rest.length, ++line);
-        break;
-      }
-      done += n;
-      opts.onProgress?.(done, size);
-    }
-  } finally {
-    closeSync(fd);
-  }
+  forEachLineSync(path, (text, start, end) => p.line(text, start, end, ++line), opts.onProgress);
   return p.finish(line);
 }
 

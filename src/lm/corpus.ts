@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { forEachLineSync } from '../util/lines.js';
 import { fileError } from '../util/errors.js';
 import { IntBuffer } from './radix.js';
 import { createWordTable } from './word-table.js';
@@ -88,42 +88,8 @@ export function corpusFromText(text: string, opts: CorpusOptions = {}, name = 't
 
 /** Tokenizes a text file in chunks, so a large corpus is never held as one string. */
 export function corpusFromFile(path: string, opts: CorpusOptions = {}): Corpus {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw fileError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
   const b = corpusBuilder(path, opts);
-  try {
-    const size = fstatSync(fd).size;
-    const buf = Buffer.allocUnsafe(1 << 23);
-    const decoder = new TextDecoder('utf-8');
-    let rest = '';
-    let done = 0;
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      const chunk = n > 0 ? decoder.decode(buf.subarray(0, n), { stream: true }) : decoder.decode();
-      let text = rest + chunk;
-      let start = 0;
-      for (;;) {
-        const end = text.indexOf('\n', start);
-        if (end < 0) break;
-        b.line(text.slice(start, end));
-        start = end + 1;
-      }
-      text = text.slice(start);
-      if (n <= 0) {
-        if (text.length > 0) b.line(text);
-        break;
-      }
-      rest = text;
-      done += n;
-      opts.onProgress?.(done, size);
-    }
-  } finally {
-    closeSync(fd);
-  }
+  forEachLineSync(path, (text, start, end) => b.line(text.slice(start, end)), opts.onProgress);
   return b.finish();
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { forEachLineSync } from '../util/lines.js';
 import { fileError } from '../util/errors.js';
 import { beginState, nullState, scoreWord, wordId, type LmState, type NgramLm } from './model.js';
 
@@ -98,35 +98,8 @@ export function perplexityOfText(lm: NgramLm, text: string): PerplexityReport {
 
 /** Perplexity of a text file, read in chunks. */
 export function perplexityOfFile(lm: NgramLm, path: string, onProgress?: (done: number, total: number) => void): PerplexityReport {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw fileError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
   const acc = perplexityAccumulator(lm);
-  try {
-    const size = fstatSync(fd).size;
-    const buf = Buffer.allocUnsafe(1 << 22);
-    const decoder = new TextDecoder('utf-8');
-    let rest = '';
-    let done = 0;
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      const text = rest + (n > 0 ? decoder.decode(buf.subarray(0, n), { stream: true }) : decoder.decode());
-      const lines = text.split('\n');
-      rest = lines.pop() ?? '';
-      for (const l of lines) acc.line(l);
-      if (n <= 0) {
-        acc.line(rest);
-        break;
-      }
-      done += n;
-      onProgress?.(done, size);
-    }
-  } finally {
-    closeSync(fd);
-  }
+  forEachLineSync(path, (text, start, end) => acc.line(text.slice(start, end)), onProgress);
   const r = acc.report();
   if (r.sentences === 0) throw fileError(path, 'the text is empty');
   return r;
