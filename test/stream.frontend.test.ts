@@ -51,3 +51,59 @@ describe('streaming front end: CMVN warm-up', () => {
     expect(w.data.every(Number.isFinite)).toBe(true);
   });
 });
+
+/** Deterministic white noise of `seconds` at amplitude `amp`, its loudness swinging at 4 Hz like syllables (16 kHz). */
+function burst(seconds: number, amp: number, seed: number, syllables = true): Float32Array {
+  let s = seed;
+  return new Float32Array(Math.round(seconds * 16000)).map((_, i) => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    const env = syllables ? 0.55 + 0.45 * Math.sin((2 * Math.PI * 4 * i) / 16000) : 1;
+    return amp * env * (s / 2147483648 - 0.5);
+  });
+}
+
+function run(config: ReturnType<typeof defaultFeatureConfig>, parts: Float32Array[], gateDb = 40): Float32Array {
+  const fe = createStreamFrontend(config, 600, 100, gateDb);
+  const out: number[] = [];
+  for (const p of parts) for (let i = 0; i < p.length; i += 320) out.push(...fe.accept(p.subarray(i, i + 320), 16000).data);
+  out.push(...fe.flush().data);
+  return Float32Array.from(out);
+}
+
+describe('streaming front end: speech-gated statistics and the prior', () => {
+  it('a pause between utterances does not change how the next one is normalised', () => {
+    const c = defaultFeatureConfig(40);
+    const speech = burst(1.5, 0.5, 3);
+    const quiet = burst(2, 1e-3, 5, false);
+    const D = 40;
+    // the second burst's last frames, with and without 2 s of near silence before it
+    const tailDiff = (gateDb: number): number => {
+      const short = run(c, [speech, speech], gateDb);
+      const paused = run(c, [speech, quiet, speech], gateDb);
+      const tail = 50 * D;
+      const a = short.subarray(short.length - tail);
+      const b = paused.subarray(paused.length - tail);
+      let maxDiff = 0;
+      for (let i = 0; i < tail; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+      return maxDiff;
+    };
+    // a few frames at the edges of the pause still count
+    expect(tailDiff(40)).toBeLessThan(0.15);
+    // counting the whole pause (no gate) in the statistics shifts these frames by whole standard deviations
+    expect(tailDiff(1000)).toBeGreaterThan(1);
+  });
+
+  it('with a prior, silence at the start of a stream is normalised by the prior, not by itself', () => {
+    const D = 40;
+    const quiet = burst(3, 1e-3, 5, false);
+    const plain = defaultFeatureConfig(D);
+    // a prior that says "speech sits around 15 with spread 2 in every band"
+    const withPrior = { ...plain, streamingPrior: { mean: new Array<number>(D).fill(15), std: new Array<number>(D).fill(2), frames: 200 } };
+    const a = run(plain, [quiet]);
+    const b = run(withPrior, [quiet]);
+    const mean = (x: Float32Array): number => x.reduce((s, v) => s + v, 0) / x.length;
+    // alone, silence normalises to mean 0 (it looks like speech to the model); with the prior it sits far below
+    expect(Math.abs(mean(a))).toBeLessThan(0.1);
+    expect(mean(b)).toBeLessThan(-2);
+  });
+});

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { runCommand } from './run.js';
 import { KALDI_OPTIONS, featureOptionsFrom } from './features.js';
-import { cmvnStatsFromManifest, cmvnStatsToJson } from '../features/index.js';
+import { cmvnStatsFromManifest, cmvnStatsToJson, readFeatureConfig, streamingPriorFromManifest, writeFeatureConfig } from '../features/index.js';
+import { readModelConfig } from '../model/model-dir.js';
 import { AsrError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { createProgress } from './progress.js';
@@ -10,20 +11,42 @@ import { createProgress } from './progress.js';
 export function registerCmvn(program: Command, setExitCode: (code: number) => void): void {
   const cmd = program
     .command('cmvn')
-    .description('accumulate global CMVN statistics (count, sum, sum of squares) over a JSONL manifest')
+    .description(
+      'accumulate global CMVN statistics (count, sum, sum of squares) over a JSONL manifest; or, with --streaming-prior DIR, ' +
+        "the average per-utterance statistics a streaming front end starts from, written into DIR's features.json",
+    )
     .requiredOption('--manifest <file>', 'NeMo-style JSONL manifest (audio_filepath relative to it)')
-    .requiredOption('--output <file>', 'statistics JSON, used by `asr features --cmvn FILE` and training')
+    .option('--output <file>', 'statistics JSON, used by `asr features --cmvn FILE` and training')
+    .option('--streaming-prior <dir>', "a model directory (utterance CMVN): add the prior to its features.json, computed with the model's own feature options")
+    .option('--limit <n>', 'with --streaming-prior: utterances used', '500')
+    .option('--stride <n>', 'with --streaming-prior: use every n-th manifest entry', '1')
     .option('--type <type>', 'fbank or mfcc', 'fbank');
   for (const [flag, , kind, help] of KALDI_OPTIONS) cmd.option(kind === 'bool' ? `${flag} [bool]` : `${flag} <value>`, help);
-  cmd.action(async (opts: { manifest: string; output: string; type: string; [k: string]: unknown }) => {
+  cmd.action(async (opts: { manifest: string; output?: string; streamingPrior?: string; limit: string; stride: string; type: string; [k: string]: unknown }) => {
     setExitCode(
       await runCommand(async () => {
+        if (opts.streamingPrior !== undefined) {
+          const dir = opts.streamingPrior;
+          const config = readFeatureConfig(dir, readModelConfig(dir).inputDim);
+          if (config.normalize !== 'utterance') throw new AsrError(`${dir}: features.json normalizes by "${JSON.stringify(config.normalize)}": a streaming prior is only for "utterance" CMVN`);
+          const limit = Number(opts.limit);
+          const stride = Number(opts.stride);
+          if (!(limit >= 1) || !(stride >= 1)) throw new AsrError('--limit and --stride must be at least 1');
+          const progress = createProgress('cmvn');
+          const prior = await streamingPriorFromManifest(opts.manifest, config, { limit, stride, onProgress: (n) => progress.update(n) });
+          progress.done();
+          await writeFeatureConfig(dir, { ...config, streamingPrior: prior });
+          process.stderr.write(`asr cmvn: streaming prior (up to ${limit} utterances, every ${stride}) of ${opts.manifest} -> ${dir}/features.json\n`);
+          return;
+        }
+        if (opts.output === undefined) throw new AsrError('asr cmvn: give --output FILE (or --streaming-prior DIR)');
+        const output = opts.output;
         if (opts.type !== 'fbank' && opts.type !== 'mfcc') throw new AsrError(`--type: expected fbank or mfcc, got '${opts.type}'`);
         const progress = createProgress('cmvn');
         const stats = await cmvnStatsFromManifest(opts.manifest, opts.type, featureOptionsFrom(opts), (n) => progress.update(n));
         progress.done();
-        await writeFileAtomic(opts.output, cmvnStatsToJson(stats));
-        process.stderr.write(`asr cmvn: ${stats.count} frames of dim ${stats.dim} -> ${opts.output}\n`);
+        await writeFileAtomic(output, cmvnStatsToJson(stats));
+        process.stderr.write(`asr cmvn: ${stats.count} frames of dim ${stats.dim} -> ${output}\n`);
       }),
     );
   });

@@ -15,11 +15,21 @@ export const FEATURES_FILE = 'features.json';
  * `options` are Kaldi options in camelCase (src/features/options.ts); dither is ignored at inference.
  * `normalize`: "utterance" subtracts each segment's mean and divides by its standard deviation; a mean/std pair is
  * global CMVN (streaming-friendly: the same for every segment).
+ * `streamingPrior` (optional, with "utterance"): the training utterances' average mean and standard deviation, which
+ * the streaming front end blends in, as `frames` frames' worth, until it has heard enough speech (streaming-prior.ts).
  */
 export interface FeatureConfig {
   type: FeatureType;
   options: Partial<MfccOptions>;
   normalize: 'none' | 'utterance' | { mean: number[]; std: number[] };
+  streamingPrior?: StreamingPrior;
+}
+
+/** Per-dimension statistics [dim] and the weight in frames they carry. */
+export interface StreamingPrior {
+  mean: number[];
+  std: number[];
+  frames: number;
 }
 
 /** What a model directory without features.json gets: Kaldi fbank with as many mel bins as the model has inputs, per-utterance CMVN. */
@@ -44,7 +54,7 @@ export function parseFeatureConfig(raw: unknown, source: string): FeatureConfig 
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('expected a JSON object');
   const o = raw as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['type', 'options', 'normalize'].includes(k)) fail(`unknown key '${k}'`);
+  for (const k of Object.keys(o)) if (!['type', 'options', 'normalize', 'streamingPrior'].includes(k)) fail(`unknown key '${k}'`);
   const type = o.type ?? 'fbank';
   if (type !== 'fbank' && type !== 'mfcc') fail(`type must be "fbank" or "mfcc", got ${JSON.stringify(type)}`);
   const options = o.options ?? {};
@@ -60,6 +70,18 @@ export function parseFeatureConfig(raw: unknown, source: string): FeatureConfig 
     normalize = { mean: mean as number[], std: std as number[] };
   } else fail(`normalize must be "none", "utterance" or {"mean": [...], "std": [...]}, got ${JSON.stringify(n)}`);
   const config: FeatureConfig = { type: type as FeatureType, options: options as Partial<MfccOptions>, normalize };
+  if (o.streamingPrior !== undefined) {
+    const p = o.streamingPrior as { mean?: unknown; std?: unknown; frames?: unknown } | null;
+    const nums = (a: unknown): a is number[] => Array.isArray(a) && a.length > 0 && a.every((v) => typeof v === 'number' && Number.isFinite(v));
+    if (typeof p !== 'object' || p === null || !nums(p.mean) || !nums(p.std) || p.mean.length !== p.std.length) {
+      fail('streamingPrior must be {"mean": [...], "std": [...], "frames": N} with equal-length arrays of numbers');
+    }
+    const prior = p as { mean: number[]; std: number[]; frames?: unknown };
+    if (prior.std.some((v) => v <= 0)) fail('streamingPrior.std values must be positive');
+    const frames = prior.frames ?? 200;
+    if (typeof frames !== 'number' || !(frames >= 0)) fail('streamingPrior.frames must be a number >= 0');
+    config.streamingPrior = { mean: prior.mean, std: prior.std, frames: frames as number };
+  }
   try {
     featureDim(config);
   } catch (e) {
@@ -89,6 +111,9 @@ export function readFeatureConfig(dir: string, inputDim: number): FeatureConfig 
   if (dim !== inputDim) throw fileError(existsSync(path) ? path : dir, `features have dimension ${dim}, config.json says inputDim ${inputDim}`);
   if (typeof config.normalize === 'object' && config.normalize.mean.length !== dim) {
     throw fileError(path, `normalize has ${config.normalize.mean.length} values, the features have ${dim}`);
+  }
+  if (config.streamingPrior !== undefined && config.streamingPrior.mean.length !== dim) {
+    throw fileError(path, `streamingPrior has ${config.streamingPrior.mean.length} values, the features have ${dim}`);
   }
   return config;
 }

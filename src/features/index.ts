@@ -15,5 +15,6 @@ export { matrixToNpy } from './npy.js';
 export { extractFileFeatures, cmvnStatsFromManifest, type AudioInputOptions } from './file.js';
 export {
   FEATURES_FILE, defaultFeatureConfig, featureDim, parseFeatureConfig, readFeatureConfig, writeFeatureConfig, normalizeFeatures,
-  type FeatureConfig,
+  type FeatureConfig, type StreamingPrior,
 } from './config-file.js';
+export { streamingPriorFromManifest } from './streaming-prior.js';
