@@ -3,8 +3,10 @@
  * time. Energy-based: 10 ms frames are speech when their energy rises `thresholdDb` above a running noise floor
  * (a low percentile of the recent frames) and above an absolute floor. A segment ends in the middle of a pause of
  * at least `minSilence` seconds once it holds `minSegment` seconds, or at the quietest frame of its last part when it
- * reaches `maxSegment`; stretches with no speech frame are dropped without being recognised.
+ * reaches `maxSegment`; stretches with no speech frame are dropped without being recognised. With `speechAt` (a
+ * voice activity detector's decisions, src/stream/vad.ts) the frames' speech/non-speech comes from there instead.
  */
+import { createEnergyRule, frameDb } from '../stream/vad.js';
 
 export interface SegmenterOptions {
   sampleRate?: number;
@@ -20,6 +22,11 @@ export interface SegmenterOptions {
   absoluteFloorDb?: number;
   /** Silence kept before and after the speech of a segment (s). Default 0.2. */
   padding?: number;
+  /**
+   * Replaces the energy rule: whether the audio at a sample (its index from the start of the input) is speech, e.g.
+   * a VAD's decision. Asked once per 10 ms frame, for the frame's centre, after the frame's samples were pushed.
+   */
+  speechAt?: (sample: number) => boolean;
 }
 
 /** A piece of the signal to recognise; `start` is its first sample's index in the whole input. */
@@ -36,8 +43,6 @@ export interface Segmenter {
 }
 
 const FRAME_SECONDS = 0.01;
-/** Recent frames the noise floor is estimated over (30 s). */
-const HISTORY = 3000;
 
 export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
   const rate = opts.sampleRate ?? 16000;
@@ -46,8 +51,8 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
   const minFrames = Math.min(maxFrames, Math.round((opts.minSegment ?? 2) / FRAME_SECONDS));
   const minSilFrames = Math.max(1, Math.round((opts.minSilence ?? 0.3) / FRAME_SECONDS));
   const padFrames = Math.round((opts.padding ?? 0.2) / FRAME_SECONDS);
-  const thresholdDb = opts.thresholdDb ?? 12;
-  const absFloor = opts.absoluteFloorDb ?? -55;
+  const rule = createEnergyRule({ thresholdDb: opts.thresholdDb, absoluteFloorDb: opts.absoluteFloorDb });
+  const speechAt = opts.speechAt;
 
   // The pending audio: whole frames from absolute frame `first`, plus a partial frame being filled.
   let buf = new Float32Array(maxFrames * frameLen + frameLen);
@@ -57,20 +62,8 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
   let energy = new Float32Array(maxFrames + 1);
   const partial = new Float32Array(frameLen);
   let partialLen = 0;
-  // Noise-floor history (dB), a ring.
-  const history = new Float32Array(HISTORY);
-  let historyLen = 0;
-  let historyPos = 0;
-  let floor = -100;
-  let sinceFloor = 0;
   let silenceRun = 0;
   let speechFrames = 0;
-
-  const updateFloor = (): void => {
-    // 10th percentile of the recent frames; recomputed every 50 frames, a sort of 3000 numbers.
-    const a = history.slice(0, historyLen).sort();
-    floor = a[Math.floor(historyLen * 0.1)];
-  };
 
   /** Emits frames [0, upTo) as a segment if any is speech (trimmed to speech +- padding); keeps the rest. */
   const cut = (upTo: number, out: AudioSegment[]): void => {
@@ -97,17 +90,8 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
   };
 
   const addFrame = (frame: Float32Array, out: AudioSegment[]): void => {
-    let e = 0;
-    for (let i = 0; i < frame.length; i++) e += frame[i] * frame[i];
-    const db = 10 * Math.log10(e / frame.length + 1e-12);
-    history[historyPos] = db;
-    historyPos = (historyPos + 1) % HISTORY;
-    historyLen = Math.min(HISTORY, historyLen + 1);
-    if (++sinceFloor >= 50 || historyLen < 50) {
-      sinceFloor = 0;
-      updateFloor();
-    }
-    const isSpeech = db > absFloor && db > floor + thresholdDb;
+    const db = frameDb(frame);
+    const isSpeech = speechAt !== undefined ? speechAt((first + bufFrames) * frameLen + (frameLen >> 1)) : rule.push(db);
     buf.set(frame, bufFrames * frameLen);
     speech[bufFrames] = isSpeech ? 1 : 0;
     energy[bufFrames] = db;
@@ -156,10 +140,8 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
         // the tail shorter than a frame joins the last frame's segment as is
         const frame = partial.subarray(0, partialLen);
         buf.set(frame, bufFrames * frameLen);
-        let e = 0;
-        for (let j = 0; j < partialLen; j++) e += frame[j] * frame[j];
-        const db = 10 * Math.log10(e / partialLen + 1e-12);
-        speech[bufFrames] = db > absFloor && db > floor + thresholdDb ? 1 : 0;
+        const db = frameDb(frame);
+        speech[bufFrames] = (speechAt !== undefined ? speechAt((first + bufFrames) * frameLen + (partialLen >> 1)) : rule.test(db)) ? 1 : 0;
         energy[bufFrames] = db;
         const hadSpeech = speech.subarray(0, bufFrames + 1).some((s) => s === 1);
         if (hadSpeech) {
