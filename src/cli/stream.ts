@@ -9,7 +9,8 @@ import { readHotwordsFile } from '../decode/hotwords.js';
 import { createStreamingRecognizer, type RecognitionEvent, type StreamingRecognizer } from '../stream/recognizer.js';
 import { defaultStreamingModelDir, loadStreamingAssets } from '../stream/assets.js';
 import { openMic, pcmOrWavBlocks, type SampleBlock } from '../stream/sources.js';
-import type { EndpointConfigInput } from '../stream/endpoint.js';
+import { DEFAULT_VAD_TRAILING_SILENCE, type EndpointConfigInput } from '../stream/endpoint.js';
+import { VAD_KINDS, createVad, parseVadKind, type Vad } from '../stream/vad.js';
 
 /** `asr stream` flags: the decode flags of `asr decode` plus the input and streaming ones. */
 export interface StreamCliOptions extends DecodeCliOptions {
@@ -26,6 +27,7 @@ export interface StreamCliOptions extends DecodeCliOptions {
   rule3Length: string;
   json: boolean;
   backend?: string;
+  vad?: string;
 }
 
 /** Adds the streaming flags shared by `asr stream` and `asr serve`. */
@@ -41,8 +43,11 @@ export function addStreamingOptions(cmd: Command): Command {
     .option('--backend <name>', 'compute backend: auto, tensorflow-gpu, tensorflow, wasm, cpu (default: ASR_BACKEND or auto)');
 }
 
-/** Builds a recognizer factory from the streaming and decode flags (the model and LM loaded once). */
-export function recognizerFactory(opts: StreamCliOptions): () => StreamingRecognizer {
+/**
+ * Builds a recognizer factory from the streaming and decode flags (the model and LM loaded once). With `vad`, the
+ * recognizer measures endpoint silence with it, and rule 2 waits its own default unless `rule2Given`.
+ */
+export function recognizerFactory(opts: StreamCliOptions, vad?: Vad, rule2Given = true): () => StreamingRecognizer {
   const dir = defaultStreamingModelDir(opts.model);
   if (!existsSync(dir)) throw new AsrError(`${dir}: model directory not found (pass --model DIR)`);
   const chunkMs = parseNumber(opts.chunkMs, '--chunk-ms');
@@ -52,7 +57,7 @@ export function recognizerFactory(opts: StreamCliOptions): () => StreamingRecogn
   const endpoint: EndpointConfigInput | false = opts.endpoint
     ? {
         rule1: { minTrailingSilence: parseNumber(opts.rule1Silence, '--rule1-silence') },
-        rule2: { minTrailingSilence: parseNumber(opts.rule2Silence, '--rule2-silence') },
+        rule2: vad !== undefined && !rule2Given ? {} : { minTrailingSilence: parseNumber(opts.rule2Silence, '--rule2-silence') },
         rule3: { minUtteranceLength: parseNumber(opts.rule3Length, '--rule3-length') },
       }
     : false;
@@ -64,7 +69,7 @@ export function recognizerFactory(opts: StreamCliOptions): () => StreamingRecogn
   };
   delete (decode as { frameDuration?: number }).frameDuration;
   delete (decode as { lm?: unknown }).lm;
-  return () => createStreamingRecognizer({ ...assets, chunkMs, leftChunks, decode, endpoint });
+  return () => createStreamingRecognizer({ ...assets, chunkMs, leftChunks, decode, endpoint, vad });
 }
 
 function round3(x: number): number {
@@ -104,7 +109,11 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
     .option('--mic-command <cmd>', 'recorder command writing s16le 16 kHz mono to stdout (implies --mic)')
     .option('--input <file>', 'stream an audio file')
     .option('--realtime', 'with --input: replay at real-time pace', false)
-    .option('--json', 'JSON lines even on a terminal', false);
+    .option('--json', 'JSON lines even on a terminal', false)
+    .option(
+      '--vad <kind>',
+      `measure the endpoint rules' silence with a voice activity detector: ${VAD_KINDS.join(', ')}; rule 2 then waits ${VAD_KINDS.map((k) => `${DEFAULT_VAD_TRAILING_SILENCE[k]} s (${k})`).join(', ')} unless --rule2-silence is given`,
+    );
   addStreamingOptions(cmd);
   addDecodeOptions(cmd).action(async (source: string | undefined, opts: StreamCliOptions) => {
     setExitCode(
@@ -115,8 +124,10 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
         if (chosen !== 1) throw new AsrError('stream: give exactly one source: --mic, - (stdin) or --input FILE');
         if (opts.realtime && opts.input === undefined) throw new AsrError('--realtime: only with --input FILE');
         parseIntOption(opts.nbest, '--nbest');
+        const vadKind = opts.vad === undefined ? undefined : parseVadKind(opts.vad);
         await initBackend({ backend: opts.backend });
-        const rec = recognizerFactory(opts)();
+        const vad = vadKind === undefined ? undefined : await createVad({ kind: vadKind });
+        const rec = recognizerFactory(opts, vad, cmd.getOptionValueSource('rule2Silence') === 'cli')();
         const tty = process.stdout.isTTY === true && !opts.json;
         let partialShown = false;
         rec.on('partial', (e) => {
@@ -155,7 +166,7 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
         try {
           try {
             for await (const b of blocks) {
-              rec.accept(b.samples, b.sampleRate);
+              await rec.acceptAsync(b.samples, b.sampleRate);
               if (interrupted) break;
             }
           } catch (e) {
@@ -170,6 +181,7 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
           process.off('SIGTERM', onSigint);
           stop();
           rec.dispose();
+          vad?.dispose();
         }
       }),
     );

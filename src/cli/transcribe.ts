@@ -5,6 +5,7 @@ import { runCommand, parseNumber } from './run.js';
 import { createProgress } from './progress.js';
 import { addDecodeOptions, decodeOptionsFrom } from './decode.js';
 import { defaultModelDir as shippedModelDir } from '../model/shipped.js';
+import { VAD_KINDS, createVad, parseVadKind } from '../stream/vad.js';
 import { AsrError, errorMessage } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend } from '../backend/index.js';
@@ -22,6 +23,7 @@ interface TranscribeCliOptions extends DecodeFlags {
   outputDir?: string;
   backend?: string;
   maxSegment: string;
+  vad?: string;
 }
 
 /** The package root (dist/cli or src/cli -> ../..). */
@@ -54,16 +56,19 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
     .option('--format <fmt>', 'txt, json (words with start, end, confidence), srt, vtt or tsv', 'txt')
     .option('--output-dir <dir>', 'write one file per input here (NAME.<format>) instead of printing')
     .option('--backend <name>', 'compute backend: auto, tensorflow-gpu, tensorflow, wasm, cpu (default: ASR_BACKEND or auto)')
-    .option('--max-segment <s>', 'longest segment recognised at once, seconds (bounds memory)', '20');
+    .option('--max-segment <s>', 'longest segment recognised at once, seconds (bounds memory)', '20')
+    .option('--vad <kind>', `cut inputs longer than --max-segment at the pauses a voice activity detector finds: ${VAD_KINDS.join(', ')} (default: the energy rule)`);
   addDecodeOptions(cmd).action(async (inputs: string[], opts: TranscribeCliOptions) => {
     setExitCode(
       await runCommand(async () => {
         const format = parseOutputFormat(opts.format);
         const maxSegment = parseNumber(opts.maxSegment, '--max-segment');
         if (!(maxSegment >= 1)) throw new AsrError('--max-segment: must be at least 1 second');
+        const vadKind = opts.vad === undefined ? undefined : parseVadKind(opts.vad);
         const files = expandInputs(inputs);
         const dir = defaultModelDir(opts.model);
         await initBackend({ backend: opts.backend });
+        const vad = vadKind === undefined ? undefined : await createVad({ kind: vadKind });
         const r = recognizerFromFlags(cmd, dir, opts);
         if (opts.outputDir) mkdirSync(opts.outputDir, { recursive: true });
         const progress = files.length > 1 || opts.outputDir ? createProgress('transcribe') : null;
@@ -73,7 +78,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
             const f = files[i];
             progress?.update(i, files.length, f.path);
             try {
-              const t = await transcribeFile(r, f.path, { segmenter: { maxSegment } });
+              const t = await transcribeFile(r, f.path, { segmenter: { maxSegment }, vad });
               const text = formatTranscript(t, format);
               if (opts.outputDir) {
                 const rel = f.relative.slice(0, f.relative.length - extname(f.relative).length) || f.relative;
@@ -92,6 +97,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
           progress?.done();
         } finally {
           disposeRecognizer(r);
+          vad?.dispose();
         }
         if (failed > 0) {
           process.stderr.write(`asr transcribe: ${failed} of ${files.length} file${files.length === 1 ? '' : 's'} failed\n`);

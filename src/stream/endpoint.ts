@@ -1,9 +1,12 @@
+import type { VadKind } from './vad.js';
+
 /**
  * Endpoint rules as Kaldi (online-endpoint.h) and sherpa-onnx define them: an utterance ends when any rule fires,
  * a rule firing when (something was decoded, or the rule does not require it) and the trailing silence is at
  * least `minTrailingSilence` seconds and the utterance is at least `minUtteranceLength` seconds long. Silence is
  * the run of frames whose best token is the blank since the last non-blank one (sherpa-onnx's
- * num_trailing_blanks).
+ * num_trailing_blanks), or, when the streaming recognizer has a voice activity detector (vad.ts), the time since
+ * the detector's last speech frame, and "something decoded" is then "the detector heard speech".
  */
 export interface EndpointRule {
   mustContainNonSilence: boolean;
@@ -23,6 +26,15 @@ export const DEFAULT_ENDPOINT: EndpointConfig = {
   rule2: { mustContainNonSilence: true, minTrailingSilence: 1.2, minUtteranceLength: 0 },
   rule3: { mustContainNonSilence: false, minTrailingSilence: 0, minUtteranceLength: 20 },
 };
+
+/**
+ * Rule 2's trailing silence (seconds) when a VAD of each kind measures the silence. Blank runs stop at every token,
+ * so they need sherpa-onnx's 1.2 s; a good VAD rarely hears that long a silence inside an utterance. From
+ * `npm run bench -- vad` (its trailing-silence sweep over real speech, clean and in white/brown noise at 20-5 dB):
+ * silero: no silence of 0.4 s inside a clip, so 0.5; webrtc (mode 2): none of 0.8 s; energy: some even at 1.2 s,
+ * so it keeps 1.2.
+ */
+export const DEFAULT_VAD_TRAILING_SILENCE: Readonly<Record<VadKind, number>> = { silero: 0.5, webrtc: 0.8, energy: 1.2 };
 
 export type EndpointConfigInput = { [K in keyof EndpointConfig]?: Partial<EndpointRule> };
 

@@ -9,7 +9,11 @@ import { createTokenSet, type TokenSet } from '../decode/tokens.js';
 import { wordsFromLabels, type DecodedWord, type TokenSpan } from '../decode/align.js';
 import type { DecodeOptions } from '../decode/decode.js';
 import { AsrError } from '../util/errors.js';
-import { DEFAULT_ENDPOINT, EndpointState, endpointRule, resolveEndpointConfig, type EndpointConfig, type EndpointConfigInput } from './endpoint.js';
+import {
+  DEFAULT_ENDPOINT, DEFAULT_VAD_TRAILING_SILENCE, EndpointState, endpointRule, resolveEndpointConfig, type EndpointConfig, type EndpointConfigInput,
+} from './endpoint.js';
+import { VAD_SAMPLE_RATE, VadTrack, type Vad } from './vad.js';
+import { createResampler, type StreamingResampler } from '../audio/resample.js';
 import { createStreamFrontend, type StreamFrontend } from './frontend.js';
 import { defaultFeatureConfig, readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
 
@@ -47,8 +51,18 @@ export interface StreamingRecognizerOptions {
   leftChunks?: number;
   /** Decode options as in `asr decode` (mode, beamWidth, lmWeight, hotwords, ...). frameDuration is set from the model. */
   decode?: Omit<DecodeOptions, 'lm' | 'frameDuration'>;
-  /** Endpoint rules (defaults: sherpa-onnx's); false never ends an utterance before the input ends. */
+  /**
+   * Endpoint rules (defaults: sherpa-onnx's; with a VAD, rule 2 waits DEFAULT_VAD_TRAILING_SILENCE[kind]); false never
+   * ends an utterance before the input ends.
+   */
   endpoint?: EndpointConfigInput | false;
+  /**
+   * A voice activity detector (createVad): trailing silence for the endpoint rules is then the time since its last
+   * speech frame (which resets it) instead of the run of CTC blanks, and "contains speech" is its word. The caller
+   * owns it (dispose() leaves it alone); one recognizer per detector. A silero VAD answers asynchronously: feed
+   * the recognizer with acceptAsync().
+   */
+  vad?: Vad;
   /** Frames of the sliding-window CMVN (default 600 = 6 s). */
   cmvnWindow?: number;
   /** Emit finals with empty text (default false: an utterance of silence ends silently). */
@@ -95,6 +109,8 @@ export interface StreamingRecognizer extends EventEmitter {
   readonly audioSeconds: number;
   /** Feeds samples (mono, [-1, 1)) at `sampleRate` (default 16000); emits 'partial' and 'final' events synchronously. */
   accept(samples: Float32Array | Float64Array, sampleRate?: number): void;
+  /** accept() after the VAD (if any) has decided the samples; the only form that works with an asynchronous VAD. */
+  acceptAsync(samples: Float32Array | Float64Array, sampleRate?: number): Promise<void>;
   /** Ends the input: decodes what is left and emits the last final (if any), then 'end'. */
   finish(): void;
   /** Starts a new stream (after finish or to drop the current one). */
@@ -142,8 +158,25 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   const greedy = dec.mode === 'greedy';
   const hotwordTrie: HotwordTrie | undefined =
     dec.hotwords === undefined || greedy ? undefined : Array.isArray(dec.hotwords) ? buildHotwordTrie(dec.hotwords, ts) : dec.hotwords;
-  const endpoint: EndpointConfig | null = opts.endpoint === false ? null : resolveEndpointConfig(opts.endpoint ?? {});
+  const vad = opts.vad;
+  const endpointInput: EndpointConfigInput = opts.endpoint === false ? {} : { ...opts.endpoint };
+  if (vad !== undefined && endpointInput.rule2?.minTrailingSilence === undefined) {
+    endpointInput.rule2 = { ...endpointInput.rule2, minTrailingSilence: DEFAULT_VAD_TRAILING_SILENCE[vad.kind] };
+  }
+  const endpoint: EndpointConfig | null = opts.endpoint === false ? null : resolveEndpointConfig(endpointInput);
   const ep = new EndpointState();
+  const track = vad === undefined ? null : new VadTrack(vad.frameSamples);
+  let vadResampler: StreamingResampler | null = null;
+  let vadResamplerRate = 0;
+  /** The samples at the VAD's rate (16 kHz), through a resampler kept per input rate. */
+  const vadInput = (samples: Float32Array | Float64Array, sampleRate: number): Float32Array | Float64Array => {
+    if (sampleRate === VAD_SAMPLE_RATE) return samples;
+    if (vadResampler === null || vadResamplerRate !== sampleRate) {
+      vadResampler = createResampler(sampleRate, VAD_SAMPLE_RATE);
+      vadResamplerRate = sampleRate;
+    }
+    return vadResampler.accept(samples);
+  };
 
   const newSearch = (): BeamSearch | GreedyState =>
     greedy ? new GreedyState(ts) : createBeamSearch(ts, { ...dec, lm: greedy ? undefined : lm, hotwordTrie, frameDuration });
@@ -200,7 +233,17 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
       emitter.emit('partial', { type: 'partial', text, start: uttStartFrame * frameDuration, end: framesDecoded * frameDuration } satisfies RecognitionEvent);
     }
     if (endpoint !== null) {
-      const rule = endpointRule(endpoint, ep.containsNonSilence, ep.trailingBlanks * frameDuration, ep.frames * frameDuration);
+      let speech = ep.containsNonSilence;
+      let silence = ep.trailingBlanks * frameDuration;
+      if (track !== null) {
+        // silence since the VAD's last speech frame in this utterance, up to the audio it has decided (it runs
+        // ahead of the encoder); none while speech it heard is not decoded yet
+        const uttStart = uttStartFrame * frameDuration * VAD_SAMPLE_RATE;
+        const decoded = framesDecoded * frameDuration * VAD_SAMPLE_RATE;
+        speech = track.lastSpeechEnd > uttStart;
+        silence = speech && track.lastSpeechEnd > decoded ? 0 : Math.max(0, track.covered - Math.max(track.lastSpeechEnd, uttStart)) / VAD_SAMPLE_RATE;
+      }
+      const rule = endpointRule(endpoint, speech, silence, ep.frames * frameDuration);
       if (rule !== 0) endUtterance(rule);
     }
   };
@@ -219,12 +262,28 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
     chunkFrames: { value: chunkFrames },
     audioSeconds: { get: () => samplesIn / frontend.sampleRate },
   });
-  rec.accept = (samples: Float32Array | Float64Array, sampleRate = 16000): void => {
-    if (finished) throw new AsrError('streaming recognizer: accept() after finish() (call reset() first)');
-    if (samples.length === 0) return;
+  /** The recognition path, after the VAD. */
+  const acceptDecided = (samples: Float32Array | Float64Array, sampleRate: number): void => {
     samplesIn += sampleRate === frontend.sampleRate ? samples.length : (samples.length * frontend.sampleRate) / sampleRate;
     const feats = frontend.accept(samples, sampleRate);
     if (feats.numFrames > 0) consumeChunks(encoder.accept(feats.data, feats.numFrames));
+  };
+  rec.accept = (samples: Float32Array | Float64Array, sampleRate = 16000): void => {
+    if (finished) throw new AsrError('streaming recognizer: accept() after finish() (call reset() first)');
+    if (samples.length === 0) return;
+    if (vad !== undefined && track !== null) {
+      if (!vad.synchronous) throw new AsrError(`streaming recognizer: the ${vad.kind} VAD answers asynchronously: feed it with acceptAsync()`);
+      track.push(vad.acceptSync(vadInput(samples, sampleRate)));
+    }
+    acceptDecided(samples, sampleRate);
+  };
+  rec.acceptAsync = async (samples: Float32Array | Float64Array, sampleRate = 16000): Promise<void> => {
+    if (vad === undefined || track === null || vad.synchronous) return rec.accept(samples, sampleRate);
+    if (finished) throw new AsrError('streaming recognizer: accept() after finish() (call reset() first)');
+    if (samples.length === 0) return;
+    track.push(await vad.accept(vadInput(samples, sampleRate)));
+    if (finished) throw new AsrError('streaming recognizer: finish() came before acceptAsync() was done');
+    acceptDecided(samples, sampleRate);
   };
   rec.finish = (): void => {
     if (finished) return;
@@ -240,6 +299,9 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
     encoder.reset();
     search = newSearch();
     ep.reset();
+    vad?.reset();
+    track?.reset();
+    vadResampler = null;
     uttStartFrame = 0;
     framesDecoded = 0;
     samplesIn = 0;

@@ -4,6 +4,8 @@ import type { Hypothesis } from '../decode/index.js';
 import { posteriorsOf, segmentFeatures, type SegmentPosteriors } from './acoustic.js';
 import type { Recognizer } from './recognizer.js';
 import { createSegmenter, type AudioSegment, type SegmenterOptions } from './segmenter.js';
+import { AsrError } from '../util/errors.js';
+import { VAD_SAMPLE_RATE, VadTrack, type Vad } from '../stream/vad.js';
 
 /** A recognised word; times in seconds from the start of the file. */
 export interface TranscriptWord {
@@ -34,6 +36,11 @@ export interface Transcript {
 
 export interface TranscribeOptions {
   segmenter?: SegmenterOptions;
+  /**
+   * A voice activity detector (createVad) whose decisions cut long inputs at pauses instead of the segmenter's
+   * energy rule; reset here for each input. Inputs recognised whole (up to maxSegment) do not use it.
+   */
+  vad?: Vad;
   /** Recognise the input as one segment however long (scoring short utterances). Default: only audio up to maxSegment. */
   noSegmentation?: boolean;
   /** Audio read per chunk (s). Default 5. */
@@ -91,6 +98,29 @@ export async function transcribeFile(r: Recognizer, input: AudioInput, opts: Tra
   const wholeUpTo = opts.noSegmentation ? Infinity : (opts.segmenter?.maxSegment ?? 20) * rate;
   const held: Float64Array[] = [];
   let seg: ReturnType<typeof createSegmenter> | null = null;
+  const vad = opts.vad;
+  if (vad !== undefined && rate !== VAD_SAMPLE_RATE) throw new AsrError(`--vad: the detectors take ${VAD_SAMPLE_RATE} Hz audio, the model ${rate} Hz`);
+  vad?.reset();
+  const track = vad === undefined ? null : new VadTrack(vad.frameSamples);
+  // With a VAD, the segmenter is given only samples the VAD has decided (its partial frame waits for the next chunk).
+  let waiting: Float64Array = new Float64Array(0);
+  let given = 0;
+  const feed = async (chunk: Float64Array, last: boolean): Promise<void> => {
+    const s = seg as ReturnType<typeof createSegmenter>;
+    if (vad === undefined || track === null) {
+      for (const x of s.push(chunk)) run(x);
+      return;
+    }
+    track.push(await vad.accept(chunk));
+    if (last) track.push(await vad.flush());
+    const all = new Float64Array(waiting.length + chunk.length);
+    all.set(waiting);
+    all.set(chunk, waiting.length);
+    const ready = last ? all.length : Math.min(all.length, track.covered - given);
+    for (const x of s.push(all.subarray(0, ready))) run(x);
+    given += ready;
+    waiting = all.slice(ready);
+  };
   for await (const chunk of audioChunks(input, { targetRate: rate, chunkSeconds: opts.chunkSeconds ?? 5 })) {
     total += chunk.length;
     if (seg === null && total <= wholeUpTo) {
@@ -98,14 +128,16 @@ export async function transcribeFile(r: Recognizer, input: AudioInput, opts: Tra
       continue;
     }
     if (seg === null) {
-      seg = createSegmenter({ ...opts.segmenter, sampleRate: rate });
-      for (const h of held) for (const s of seg.push(h)) run(s);
+      seg = createSegmenter({ ...opts.segmenter, sampleRate: rate, speechAt: track === null ? undefined : (sample) => track.speechAt(sample) });
+      for (const h of held) await feed(h, false);
       held.length = 0;
     }
-    for (const s of seg.push(chunk)) run(s);
+    await feed(chunk, false);
   }
-  if (seg !== null) for (const s of seg.flush()) run(s);
-  else {
+  if (seg !== null) {
+    await feed(new Float64Array(0), true);
+    for (const s of seg.flush()) run(s);
+  } else {
     const all = new Float32Array(total);
     let o = 0;
     for (const p of held) {
