@@ -10,7 +10,7 @@
 //   - memory over --hours of looped audio fed as fast as possible: rss, heap, external, tensors every 10 min of
 //     audio (must stay flat).
 // Every 10 min of audio (or a sixth of --hours when shorter).
-// Usage: npm run bench -- stream [--model DIR] [--chunk-ms 320] [--left-chunks 4] [--rule2 0.5] [--hours 1]
+// Usage: npm run bench -- stream [--model DIR] [--chunk-ms 320] [--left-chunks 4] [--rule2 0.5] [--pre-roll-ms 100] [--no-gate] [--hours 1]
 //        [--realtime-seconds 60] [--backend wasm] [--audio a.wav,b.wav] [--greedy] [--manifest test.jsonl [--limit N]]
 // --manifest: also the WER cost of streaming: each utterance recognised by the streaming recognizer (chunked
 // attention, sliding-window CMVN) and by the full-context model (whole-utterance features and CMVN, no chunk
@@ -40,6 +40,8 @@ const backend = await initBackend({ backend: arg('--backend', process.env.ASR_BA
 const chunkMs = Number(arg('--chunk-ms', '320'));
 const leftChunks = Number(arg('--left-chunks', '4'));
 const rule2 = Number(arg('--rule2', '0.5'));
+const preRollMs = Number(arg('--pre-roll-ms', '100'));
+const utteranceGate = !flag('--no-gate');
 const hours = Number(arg('--hours', '1'));
 const realtimeSeconds = Number(arg('--realtime-seconds', '60'));
 const RATE = 16000;
@@ -63,10 +65,10 @@ if (modelDir === undefined) {
 const assets = loadStreamingAssets(modelDir, flag('--greedy') ? null : undefined);
 const decode = flag('--greedy') ? { mode: 'greedy' } : { beamWidth: 8 };
 const make = () =>
-  createStreamingRecognizer({ ...assets, chunkMs, leftChunks, decode, endpoint: { rule2: { minTrailingSilence: rule2 } } });
+  createStreamingRecognizer({ ...assets, chunkMs, leftChunks, decode, utteranceGate, preRollMs, endpoint: { rule2: { minTrailingSilence: rule2 } } });
 
 console.log(`model: ${random ? 'RANDOM (untrained; digits-recipe size, causal conv)' : modelDir}; backend ${backend.name ?? JSON.stringify(backend)}`);
-console.log(`chunk ${chunkMs} ms, left chunks ${leftChunks}, rule2 ${rule2} s, ${decode.mode === 'greedy' ? 'greedy' : `beam ${decode.beamWidth}`}${assets.lm ? ' + LM' : ''}`);
+console.log(`chunk ${chunkMs} ms, left chunks ${leftChunks}, rule2 ${rule2} s, ${utteranceGate ? `utterance gate (energy VAD, pre-roll ${preRollMs} ms)` : 'no utterance gate'}, ${decode.mode === 'greedy' ? 'greedy' : `beam ${decode.beamWidth}`}${assets.lm ? ' + LM' : ''}`);
 if (random) console.log('(untrained model: its "words" are noise, so the per-word and final latencies below are not meaningful; compute and memory are)');
 const files = (arg('--audio', '') || ['digits-one-to-five.wav', 'digits-seven-oh-nine.wav'].map((f) => join(root, 'audio', f)).join(',')).split(',');
 const clips = [];
@@ -150,6 +152,33 @@ if (manifestPath) {
   }
   const pc = (x) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
   console.log(`WER on ${entries.length} utterances of ${manifestPath}: full context ${pc(wer(refs, full))}, streaming (chunk ${chunkMs} ms, ${leftChunks} left) ${pc(wer(refs, streamed))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  // One continuous stream, as from a microphone: the utterances in order, each followed by a pause of 0.8-2 s of
+  // quiet noise (about -60 dBFS), cut by the endpoint rules; the finals joined against the texts joined.
+  {
+    let seed = 1;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const rec = make();
+    const texts = [];
+    rec.on('final', (f) => texts.push(f.text));
+    const feed = (x) => {
+      for (let i = 0; i < x.length; i += RATE / 10) rec.accept(x.subarray(i, i + RATE / 10), RATE);
+    };
+    let seconds = 0;
+    for (const e of entries) {
+      const audio = (await loadAudio(e.audioFilepath)).samples;
+      const pause = new Float32Array(Math.round((0.8 + 1.2 * rand()) * RATE)).map(() => (rand() - 0.5) * 0.003);
+      feed(audio);
+      feed(pause);
+      seconds += (audio.length + pause.length) / RATE;
+    }
+    rec.finish();
+    rec.dispose();
+    const hyp = texts.join(' ').toLowerCase();
+    console.log(`WER of one continuous ${seconds.toFixed(0)} s stream of the same utterances with 0.8-2 s quiet pauses (${texts.length} finals for ${entries.length} utterances): ${pc(wer([refs.join(' ')], [hyp]))}`);
+  }
 }
 
 // ---- real-time replay -------------------------------------------------------------------------------------

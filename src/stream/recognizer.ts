@@ -12,7 +12,7 @@ import { AsrError } from '../util/errors.js';
 import {
   DEFAULT_ENDPOINT, DEFAULT_VAD_TRAILING_SILENCE, EndpointState, endpointRule, resolveEndpointConfig, type EndpointConfig, type EndpointConfigInput,
 } from './endpoint.js';
-import { VAD_SAMPLE_RATE, VadTrack, type Vad } from './vad.js';
+import { VAD_SAMPLE_RATE, VadTrack, createEnergyVad, type Vad } from './vad.js';
 import { createResampler, type StreamingResampler } from '../audio/resample.js';
 import { createStreamFrontend, type StreamFrontend } from './frontend.js';
 import { defaultFeatureConfig, readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
@@ -63,6 +63,17 @@ export interface StreamingRecognizerOptions {
    * the recognizer with acceptAsync().
    */
   vad?: Vad;
+  /**
+   * Run the encoder on utterances only (default true): after an endpoint (and at the start) the encoder's caches are
+   * dropped and it waits, fed nothing, until the VAD (the given one, else the built-in energy rule) hears speech, then starts from
+   * `preRollMs` before it. Models are trained on single utterances from an empty context; fed the pauses and the
+   * previous utterance, the digits model lost the first words of every utterance after the first (a continuous
+   * stream of 100 digit strings: 66.5% WER, against 18.7% for each alone). false streams everything through one
+   * encoder context.
+   */
+  utteranceGate?: boolean;
+  /** Audio kept before the detected start of speech, in ms (default 100: of 50-300 ms, the lowest WER on a continuous digit stream). */
+  preRollMs?: number;
   /** Frames of the sliding-window CMVN (default 600 = 6 s). */
   cmvnWindow?: number;
   /** Emit finals with empty text (default false: an utterance of silence ends silently). */
@@ -166,6 +177,21 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   const endpoint: EndpointConfig | null = opts.endpoint === false ? null : resolveEndpointConfig(endpointInput);
   const ep = new EndpointState();
   const track = vad === undefined ? null : new VadTrack(vad.frameSamples);
+  const gateOn = opts.utteranceGate ?? true;
+  // the detector that opens utterances: the caller's, else a built-in energy VAD (owned here)
+  const ownGateVad: Vad | null = gateOn && vad === undefined ? createEnergyVad() : null;
+  const gateTrack: VadTrack | null = !gateOn ? null : track ?? new VadTrack((ownGateVad as Vad).frameSamples);
+  const preRollFrames = Math.max(0, Math.round((opts.preRollMs ?? 100) / 1000 / frontend.frameShift));
+  const D = frontend.dim;
+  // ring of the last preRollFrames normalised feature frames heard while idle: [preRollFrames, D]
+  const preRoll = new Float32Array(Math.max(1, preRollFrames) * D);
+  let preRollCount = 0;
+  let preRollPos = 0;
+  let active = !gateOn;
+  // feature frames out of the front end since the stream started
+  let featIndex = 0;
+  // stream time (s) of the first feature frame fed to the encoder since it was last reset
+  let encoderOffset = 0;
   let vadResampler: StreamingResampler | null = null;
   let vadResamplerRate = 0;
   /** The samples at the VAD's rate (16 kHz), through a resampler kept per input rate. */
@@ -191,7 +217,7 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   const textOf = (s: BeamSearch | GreedyState): string => (s instanceof GreedyState ? s.words(frameDuration).map((w) => w.word).join(' ') : s.best().text);
 
   const endUtterance = (rule: number): void => {
-    const offset = uttStartFrame * frameDuration;
+    const offset = encoderOffset + uttStartFrame * frameDuration;
     let words: DecodedWord[];
     let text: string;
     if (search instanceof GreedyState) {
@@ -202,8 +228,9 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
       words = h?.words ?? [];
       text = h?.text ?? '';
     }
-    const abs = words.map((w) => ({ ...w, start: w.start + offset, end: w.end + offset, startFrame: w.startFrame + uttStartFrame, endFrame: w.endFrame + uttStartFrame }));
-    const uttEnd = framesDecoded * frameDuration;
+    const firstFrame = Math.round(offset / frameDuration);
+    const abs = words.map((w) => ({ ...w, start: w.start + offset, end: w.end + offset, startFrame: w.startFrame + firstFrame, endFrame: w.endFrame + firstFrame }));
+    const uttEnd = encoderOffset + framesDecoded * frameDuration;
     if (text !== '' || opts.emitEmptyFinals) {
       const e: RecognitionEvent = {
         type: 'final',
@@ -219,6 +246,14 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
     uttStartFrame = framesDecoded;
     ep.reset();
     lastPartial = '';
+    if (gateOn) {
+      // back to waiting for speech with an empty context, as each training utterance began
+      encoder.reset();
+      active = false;
+      uttStartFrame = 0;
+      framesDecoded = 0;
+      preRollCount = 0;
+    }
   };
 
   const consume = (lp: Float32Array, frames: number): void => {
@@ -230,7 +265,12 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
     const text = textOf(search);
     if (text !== lastPartial) {
       lastPartial = text;
-      emitter.emit('partial', { type: 'partial', text, start: uttStartFrame * frameDuration, end: framesDecoded * frameDuration } satisfies RecognitionEvent);
+      emitter.emit('partial', {
+        type: 'partial',
+        text,
+        start: encoderOffset + uttStartFrame * frameDuration,
+        end: encoderOffset + framesDecoded * frameDuration,
+      } satisfies RecognitionEvent);
     }
     if (endpoint !== null) {
       let speech = ep.containsNonSilence;
@@ -238,8 +278,8 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
       if (track !== null) {
         // silence since the VAD's last speech frame in this utterance, up to the audio it has decided (it runs
         // ahead of the encoder); none while speech it heard is not decoded yet
-        const uttStart = uttStartFrame * frameDuration * VAD_SAMPLE_RATE;
-        const decoded = framesDecoded * frameDuration * VAD_SAMPLE_RATE;
+        const uttStart = (encoderOffset + uttStartFrame * frameDuration) * VAD_SAMPLE_RATE;
+        const decoded = (encoderOffset + framesDecoded * frameDuration) * VAD_SAMPLE_RATE;
         speech = track.lastSpeechEnd > uttStart;
         silence = speech && track.lastSpeechEnd > decoded ? 0 : Math.max(0, track.covered - Math.max(track.lastSpeechEnd, uttStart)) / VAD_SAMPLE_RATE;
       }
@@ -251,8 +291,62 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   /** Splits encoder output by chunk so endpoints are checked after every chunk, as sherpa-onnx does. */
   const consumeChunks = (out: { data: Float32Array; frames: number }): void => {
     for (let s = 0; s < out.frames; s += chunkFrames) {
+      // an endpoint closed the gate: the rest is the pause after the utterance
+      if (!active) return;
       const n = Math.min(chunkFrames, out.frames - s);
       consume(out.data.slice(s * V, (s + n) * V), n);
+    }
+  };
+
+  /** Whether the gate's detector calls feature frame `t` (absolute) speech: the VAD frame at the frame's centre. */
+  const speechAtFrame = (t: number): boolean => {
+    if (gateTrack === null || gateTrack.frames === 0) return false;
+    const centre = (t * frontend.frameShift + 0.0125) * VAD_SAMPLE_RATE;
+    return gateTrack.speechAt(Math.round(centre));
+  };
+
+  /**
+   * Normalised feature frames [n, D] -> the encoder, through the gate: while idle, frames go to the pre-roll ring
+   * until one is speech, which opens an utterance starting with the pre-roll; while active, frames go on in pieces
+   * of a chunk, so an endpoint inside a block closes the gate for the rest of it.
+   */
+  const feed = (feats: { data: Float32Array; numFrames: number }): void => {
+    if (!gateOn) {
+      featIndex += feats.numFrames;
+      if (feats.numFrames > 0) consumeChunks(encoder.accept(feats.data, feats.numFrames));
+      return;
+    }
+    const piece = chunkFrames * c.subsampling.factor;
+    let i = 0;
+    while (i < feats.numFrames) {
+      if (!active) {
+        const frame = feats.data.subarray(i * D, (i + 1) * D);
+        const t = featIndex++;
+        i++;
+        if (preRollFrames > 0) {
+          preRoll.set(frame, preRollPos * D);
+          preRollPos = (preRollPos + 1) % preRollFrames;
+          preRollCount = Math.min(preRollCount + 1, preRollFrames);
+        }
+        if (!speechAtFrame(t)) continue;
+        // speech: open an utterance with the pre-roll (which ends with this frame)
+        active = true;
+        uttStartFrame = 0;
+        framesDecoded = 0;
+        const n = preRollFrames > 0 ? preRollCount : 1;
+        const first = t - n + 1;
+        encoderOffset = first * frontend.frameShift;
+        const start = new Float32Array(n * D);
+        if (preRollFrames > 0) for (let k = 0; k < n; k++) start.set(preRoll.subarray(((preRollPos - n + k + preRollFrames) % preRollFrames) * D, ((preRollPos - n + k + preRollFrames) % preRollFrames + 1) * D), k * D);
+        else start.set(frame);
+        preRollCount = 0;
+        consumeChunks(encoder.accept(start, n));
+        continue;
+      }
+      const n = Math.min(piece, feats.numFrames - i);
+      featIndex += n;
+      consumeChunks(encoder.accept(feats.data.subarray(i * D, (i + n) * D), n));
+      i += n;
     }
   };
 
@@ -266,7 +360,7 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   const acceptDecided = (samples: Float32Array | Float64Array, sampleRate: number): void => {
     samplesIn += sampleRate === frontend.sampleRate ? samples.length : (samples.length * frontend.sampleRate) / sampleRate;
     const feats = frontend.accept(samples, sampleRate);
-    if (feats.numFrames > 0) consumeChunks(encoder.accept(feats.data, feats.numFrames));
+    if (feats.numFrames > 0) feed(feats);
   };
   rec.accept = (samples: Float32Array | Float64Array, sampleRate = 16000): void => {
     if (finished) throw new AsrError('streaming recognizer: accept() after finish() (call reset() first)');
@@ -274,7 +368,7 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
     if (vad !== undefined && track !== null) {
       if (!vad.synchronous) throw new AsrError(`streaming recognizer: the ${vad.kind} VAD answers asynchronously: feed it with acceptAsync()`);
       track.push(vad.acceptSync(vadInput(samples, sampleRate)));
-    }
+    } else if (ownGateVad !== null && gateTrack !== null) gateTrack.push(ownGateVad.acceptSync(vadInput(samples, sampleRate)));
     acceptDecided(samples, sampleRate);
   };
   rec.acceptAsync = async (samples: Float32Array | Float64Array, sampleRate = 16000): Promise<void> => {
@@ -288,10 +382,9 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   rec.finish = (): void => {
     if (finished) return;
     finished = true;
-    const feats = frontend.flush();
-    consumeChunks(encoder.accept(feats.data, feats.numFrames));
-    consumeChunks(encoder.flush());
-    if (framesDecoded > uttStartFrame) endUtterance(0);
+    feed(frontend.flush());
+    if (active) consumeChunks(encoder.flush());
+    if (active && framesDecoded > uttStartFrame) endUtterance(0);
     emitter.emit('end');
   };
   rec.reset = (): void => {
@@ -301,6 +394,13 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
     ep.reset();
     vad?.reset();
     track?.reset();
+    ownGateVad?.reset();
+    gateTrack?.reset();
+    active = !gateOn;
+    featIndex = 0;
+    encoderOffset = 0;
+    preRollCount = 0;
+    preRollPos = 0;
     vadResampler = null;
     uttStartFrame = 0;
     framesDecoded = 0;
@@ -311,6 +411,7 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   rec.events = (): AsyncIterableIterator<RecognitionEvent> => eventIterator(emitter);
   rec.dispose = (): void => {
     encoder.dispose();
+    ownGateVad?.dispose();
     if (owned) disposeModel(model);
   };
   return rec;

@@ -36,6 +36,11 @@ export interface VadOptions {
   thresholdDb?: number;
   /** energy: frames quieter than this (dBFS) are never speech (default -55). */
   absoluteFloorDb?: number;
+  /**
+   * energy: frames heard before the noise floor is first estimated; until then only the absolute floor applies
+   * (default 0: estimated from the first frame on, which calls speech at the very start of a stream noise).
+   */
+  floorLearnFrames?: number;
 }
 
 /** Per-frame results, in order: `probs[i]` in [0, 1], `speech[i]` 1 for speech (after the hysteresis). */
@@ -92,6 +97,14 @@ export async function createVad(opts: VadOptions): Promise<Vad> {
   if (!(negThreshold > 0 && negThreshold <= threshold)) throw new AsrError(`vad: negThreshold must be in (0, threshold], got ${negThreshold}`);
   const det = kind === 'silero' ? await sileroDetector(opts.model ?? 'v6') : kind === 'webrtc' ? await webrtcDetector(opts.mode ?? 2, opts.frameMs ?? 30) : energyDetector(opts);
   return wrapDetector(kind, det, threshold, negThreshold);
+}
+
+/**
+ * The energy VAD built synchronously (it needs no package): what the streaming recognizer gates utterances with
+ * when it is given no detector.
+ */
+export function createEnergyVad(opts: Omit<VadOptions, 'kind'> = {}): Vad {
+  return wrapDetector('energy', energyDetector({ floorLearnFrames: 50, ...opts, kind: 'energy' }), 0.5, 0.35);
 }
 
 function wrapDetector(kind: VadKind, det: FrameDetector, threshold: number, negThreshold: number): Vad {
@@ -200,8 +213,9 @@ export interface EnergyRule {
  * The energy rule of the segmenter and the `energy` VAD: speech when the frame's dB is `thresholdDb` above the noise
  * floor (10th percentile of the last 30 s of frames, recomputed every 50 frames) and above `absoluteFloorDb`.
  */
-export function createEnergyRule(opts: { thresholdDb?: number; absoluteFloorDb?: number } = {}): EnergyRule {
+export function createEnergyRule(opts: { thresholdDb?: number; absoluteFloorDb?: number; floorLearnFrames?: number } = {}): EnergyRule {
   const thresholdDb = opts.thresholdDb ?? 12;
+  const learn = opts.floorLearnFrames ?? 0;
   const absFloor = opts.absoluteFloorDb ?? -55;
   const history = new Float32Array(FLOOR_HISTORY);
   let historyLen = 0;
@@ -214,6 +228,7 @@ export function createEnergyRule(opts: { thresholdDb?: number; absoluteFloorDb?:
       history[historyPos] = db;
       historyPos = (historyPos + 1) % FLOOR_HISTORY;
       historyLen = Math.min(FLOOR_HISTORY, historyLen + 1);
+      if (historyLen < learn) return test(db);
       if (++sinceFloor >= 50 || historyLen < 50) {
         sinceFloor = 0;
         const a = history.slice(0, historyLen).sort();
