@@ -22,6 +22,8 @@ export interface StreamCliOptions extends DecodeCliOptions {
   chunkMs: string;
   leftChunks: string;
   endpoint: boolean;
+  gate: boolean;
+  preRollMs: string;
   rule1Silence: string;
   rule2Silence: string;
   rule3Length: string;
@@ -37,6 +39,8 @@ export function addStreamingOptions(cmd: Command): Command {
     .option('--chunk-ms <n>', 'audio per encoder chunk, milliseconds (latency vs. cost)', '320')
     .option('--left-chunks <n>', 'chunks of left context the encoder keeps (-1: all)', '4')
     .option('--no-endpoint', 'never end an utterance before the input ends')
+    .option('--no-gate', 'feed the pauses to the encoder too, one context for the whole stream (default: the encoder runs on utterances only, each opened by the VAD, else the built-in energy rule)')
+    .option('--pre-roll-ms <n>', 'audio kept before the detected start of an utterance, milliseconds', '100')
     .option('--rule1-silence <s>', 'endpoint rule 1: trailing silence with nothing decoded, seconds', '2.4')
     .option('--rule2-silence <s>', 'endpoint rule 2: trailing silence after speech, seconds', '1.2')
     .option('--rule3-length <s>', 'endpoint rule 3: longest utterance, seconds', '20')
@@ -54,6 +58,8 @@ export function recognizerFactory(opts: StreamCliOptions, vad?: Vad, rule2Given 
   if (!(chunkMs > 0)) throw new AsrError('--chunk-ms: must be positive');
   const leftChunks = parseNumber(opts.leftChunks, '--left-chunks');
   if (!Number.isInteger(leftChunks)) throw new AsrError('--left-chunks: expected an integer');
+  const preRollMs = parseNumber(opts.preRollMs ?? '100', '--pre-roll-ms');
+  if (!(preRollMs >= 0)) throw new AsrError('--pre-roll-ms: must be 0 or more');
   const endpoint: EndpointConfigInput | false = opts.endpoint
     ? {
         rule1: { minTrailingSilence: parseNumber(opts.rule1Silence, '--rule1-silence') },
@@ -69,7 +75,7 @@ export function recognizerFactory(opts: StreamCliOptions, vad?: Vad, rule2Given 
   };
   delete (decode as { frameDuration?: number }).frameDuration;
   delete (decode as { lm?: unknown }).lm;
-  return () => createStreamingRecognizer({ ...assets, chunkMs, leftChunks, decode, endpoint, vad });
+  return () => createStreamingRecognizer({ ...assets, chunkMs, leftChunks, decode, endpoint, vad, utteranceGate: opts.gate !== false, preRollMs });
 }
 
 function round3(x: number): number {
