@@ -10,7 +10,7 @@
 //   - memory over --hours of looped audio fed as fast as possible: rss, heap, external, tensors every 10 min of
 //     audio (must stay flat).
 // Every 10 min of audio (or a sixth of --hours when shorter).
-// Usage: npm run bench -- stream [--model DIR] [--chunk-ms 320] [--left-chunks 4] [--rule2 0.5] [--pre-roll-ms 100] [--no-gate] [--hours 1]
+// Usage: npm run bench -- stream [--model DIR] [--chunk-ms 320] [--left-chunks 4] [--rule2 0.5] [--pre-roll-ms 100] [--no-gate] [--vad silero|webrtc|energy] [--hours 1]
 //        [--realtime-seconds 60] [--backend wasm] [--audio a.wav,b.wav] [--greedy] [--manifest test.jsonl [--limit N]]
 // --manifest: also the WER cost of streaming: each utterance recognised by the streaming recognizer (chunked
 // attention, sliding-window CMVN) and by the full-context model (whole-utterance features and CMVN, no chunk
@@ -64,11 +64,17 @@ if (modelDir === undefined) {
 }
 const assets = loadStreamingAssets(modelDir, flag('--greedy') ? null : undefined);
 const decode = flag('--greedy') ? { mode: 'greedy' } : { beamWidth: 8 };
-const make = () =>
-  createStreamingRecognizer({ ...assets, chunkMs, leftChunks, decode, utteranceGate, preRollMs, endpoint: { rule2: { minTrailingSilence: rule2 } } });
+const vadKind = arg('--vad', '');
+const { createVad } = await import(join(dist, 'stream', 'vad.js'));
+// one detector per recognizer (the caller owns it); with a VAD, rule 2 measures its silence (--rule2 still sets it)
+const make = async () =>
+  createStreamingRecognizer({
+    ...assets, chunkMs, leftChunks, decode, utteranceGate, preRollMs, endpoint: { rule2: { minTrailingSilence: rule2 } },
+    vad: vadKind ? await createVad({ kind: vadKind }) : undefined,
+  });
 
 console.log(`model: ${random ? 'RANDOM (untrained; digits-recipe size, causal conv)' : modelDir}; backend ${backend.name ?? JSON.stringify(backend)}`);
-console.log(`chunk ${chunkMs} ms, left chunks ${leftChunks}, rule2 ${rule2} s, ${utteranceGate ? `utterance gate (energy VAD, pre-roll ${preRollMs} ms)` : 'no utterance gate'}, ${decode.mode === 'greedy' ? 'greedy' : `beam ${decode.beamWidth}`}${assets.lm ? ' + LM' : ''}`);
+console.log(`chunk ${chunkMs} ms, left chunks ${leftChunks}, rule2 ${rule2} s${vadKind ? ` of ${vadKind} VAD silence` : ' of CTC blanks'}, ${utteranceGate ? `utterance gate (${vadKind || 'energy'} VAD, pre-roll ${preRollMs} ms)` : 'no utterance gate'}, ${decode.mode === 'greedy' ? 'greedy' : `beam ${decode.beamWidth}`}${assets.lm ? ' + LM' : ''}`);
 if (random) console.log('(untrained model: its "words" are noise, so the per-word and final latencies below are not meaningful; compute and memory are)');
 const files = (arg('--audio', '') || ['digits-one-to-five.wav', 'digits-seven-oh-nine.wav'].map((f) => join(root, 'audio', f)).join(',')).split(',');
 const clips = [];
@@ -122,10 +128,10 @@ if (manifestPath) {
   for (const e of entries) {
     const audio = (await loadAudio(e.audioFilepath)).samples;
     refs.push(e.text.toLowerCase());
-    const rec = make();
+    const rec = await make();
     const texts = [];
     rec.on('final', (f) => texts.push(f.text));
-    for (let i = 0; i < audio.length; i += RATE / 10) rec.accept(audio.subarray(i, i + RATE / 10), RATE);
+    for (let i = 0; i < audio.length; i += RATE / 10) await rec.acceptAsync(audio.subarray(i, i + RATE / 10), RATE);
     rec.finish();
     rec.dispose();
     streamed.push(texts.join(' ').toLowerCase());
@@ -160,18 +166,18 @@ if (manifestPath) {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed / 2147483648;
     };
-    const rec = make();
+    const rec = await make();
     const texts = [];
     rec.on('final', (f) => texts.push(f.text));
-    const feed = (x) => {
-      for (let i = 0; i < x.length; i += RATE / 10) rec.accept(x.subarray(i, i + RATE / 10), RATE);
+    const feed = async (x) => {
+      for (let i = 0; i < x.length; i += RATE / 10) await rec.acceptAsync(x.subarray(i, i + RATE / 10), RATE);
     };
     let seconds = 0;
     for (const e of entries) {
       const audio = (await loadAudio(e.audioFilepath)).samples;
       const pause = new Float32Array(Math.round((0.8 + 1.2 * rand()) * RATE)).map(() => (rand() - 0.5) * 0.003);
-      feed(audio);
-      feed(pause);
+      await feed(audio);
+      await feed(pause);
       seconds += (audio.length + pause.length) / RATE;
     }
     rec.finish();
@@ -184,7 +190,7 @@ if (manifestPath) {
 // ---- real-time replay -------------------------------------------------------------------------------------
 console.log(`real-time replay of ${(signal.length / RATE).toFixed(1)} s (${files.length} clips + 1.5 s gaps, looped) in 20 ms blocks...`);
 {
-  const rec = make();
+  const rec = await make();
   const block = RATE / 50;
   let t0 = 0;
   // wall clock (ms since t0) when each partial arrived, per utterance
@@ -212,7 +218,7 @@ console.log(`real-time replay of ${(signal.length / RATE).toFixed(1)} s (${files
     if (wait > 0) await sleep(wait);
     const a = performance.now();
     const before = rec.audioSeconds;
-    rec.accept(signal.subarray(i, i + block), RATE);
+    await rec.acceptAsync(signal.subarray(i, i + block), RATE);
     const d = performance.now() - a;
     if (d > 1 || before === 0) chunkWall.push(d);
   }
@@ -232,7 +238,7 @@ console.log(`real-time replay of ${(signal.length / RATE).toFixed(1)} s (${files
 // ---- memory over long looped audio ----------------------------------------------------------------------------
 if (hours > 0) {
   const { memory } = await import('@tensorflow/tfjs');
-  const rec = make();
+  const rec = await make();
   let finals = 0;
   rec.on('final', () => finals++);
   const total = hours * 3600 * RATE;
@@ -250,7 +256,7 @@ if (hours > 0) {
   snap(0);
   while (fed < total) {
     const n = Math.min(block, signal.length - pos);
-    rec.accept(signal.subarray(pos, pos + n), RATE);
+    await rec.acceptAsync(signal.subarray(pos, pos + n), RATE);
     pos = (pos + n) % signal.length;
     fed += n;
     if (fed % every < block) {
