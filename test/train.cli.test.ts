@@ -109,6 +109,27 @@ describe('asr train', () => {
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
+  it('--resume --epochs N extends a finished run, keeps N for later resumes; a bad value is one error line', () => {
+    const root = mkdtempSync(join(tmpdir(), 'asr-exp-'));
+    const cfg = tinyConfig({ epochs: 1, maxItemsPerBatch: 2 });
+    const exp = join(root, 'exp');
+    const a = asr(['train', '--config', cfg, '--train', manifest, '--valid', manifest, '--out', exp]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(stepOf(exp)).toBe(2);
+    const b = asr(['train', '--train', manifest, '--valid', manifest, '--out', exp, '--resume', '--epochs', '3']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toContain('--epochs: 1 -> 3 epochs in all');
+    expect(stepOf(exp)).toBe(6);
+    expect((JSON.parse(readFileSync(join(exp, 'train-config.json'), 'utf8')) as { train: { epochs: number } }).train.epochs).toBe(3);
+    // resuming again without --epochs: nothing left to do
+    const c = asr(['train', '--train', manifest, '--valid', manifest, '--out', exp, '--resume']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(stepOf(exp)).toBe(6);
+    const bad = asr(['train', '--train', manifest, '--valid', manifest, '--out', exp, '--resume', '--epochs', 'two']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim().split('\n').pop()).toMatch(/--epochs: expected a whole number/);
+  });
+
   it('Ctrl-C (SIGINT) writes a checkpoint and exits 130', async () => {
     const exp = join(mkdtempSync(join(tmpdir(), 'asr-exp-')), 'exp');
     const run = startTrain(['--config', tinyConfig({ epochs: 500, checkpointEverySteps: 1000 }), '--train', manifest, '--valid', manifest, '--out', exp]);

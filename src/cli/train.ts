@@ -3,6 +3,7 @@ import { initBackend, describeBackend } from '../backend/index.js';
 import { runTraining, type StepStatus } from '../train/train.js';
 import { createProgress, type Progress } from './progress.js';
 import { runCommand } from './run.js';
+import { AsrError } from '../util/errors.js';
 
 interface TrainOpts {
   config?: string;
@@ -13,6 +14,7 @@ interface TrainOpts {
   backend?: string;
   threads?: string;
   skipBad?: boolean;
+  epochs?: string;
 }
 
 const HELP_AFTER = `
@@ -34,6 +36,7 @@ export function registerTrain(program: Command, setExitCode: (code: number) => v
     .option('--backend <name>', 'tensorflow-gpu, tensorflow, wasm or cpu (default: ASR_BACKEND, else the fastest available)')
     .option('--threads <n>', 'wasm threads (default: ASR_THREADS, else the core count)')
     .option('--skip-bad', 'skip bad manifest lines (counted in the log) instead of stopping', false)
+    .option('--epochs <n>', "epochs in all, over the config's; with --resume it extends a run (even a finished one) and is kept for later resumes; empty: the config's")
     .addHelpText('after', HELP_AFTER)
     .action(async (opts: TrainOpts) => {
       const stop = { requested: false };
@@ -60,8 +63,14 @@ export function registerTrain(program: Command, setExitCode: (code: number) => v
             bar.update(s.step - s.startStep, s.totalSteps - s.startStep, note);
           }
         };
+        let epochs: number | undefined;
+        if (opts.epochs !== undefined && opts.epochs !== '') {
+          epochs = Number(opts.epochs);
+          if (!Number.isInteger(epochs) || epochs < 1) throw new AsrError(`--epochs: expected a whole number >= 1, got '${opts.epochs}'`);
+        }
         const result = await runTraining({
           configFile: opts.config,
+          epochs,
           trainManifest: opts.train,
           validManifest: opts.valid,
           outDir: opts.out,

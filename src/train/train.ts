@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleDynamicChunks } from '../model/dynamic-chunk.js';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minInputFrames, type ModelConfig } from '../model/config.js';
 import { readTokens, saveModel } from '../model/model-dir.js';
@@ -42,6 +42,8 @@ export interface TrainRunOptions {
   validManifest: string;
   outDir: string;
   resume: boolean;
+  /** Epochs in all, over the config's; with resume it extends the run and is written to train-config.json. */
+  epochs?: number;
   skipBad: boolean;
   /** Backend name, for the gradient-checkpointing default. */
   backend: string;
@@ -110,11 +112,19 @@ function loadSetup(o: TrainRunOptions): Setup {
     if (!existsSync(copy)) throw fileError(copy, 'missing: nothing to resume (train without --resume first)');
     if (o.configFile !== undefined) o.log(`--resume: using ${copy} (the config the run started with), not ${o.configFile}`);
     const raw = JSON.parse(readFileSync(copy, 'utf8')) as { model: Record<string, unknown>; train: unknown };
-    return { cfg: resolveTrainConfig(raw.train, copy), modelOverrides: raw.model };
+    const cfg = resolveTrainConfig(raw.train, copy);
+    if (o.epochs !== undefined && o.epochs !== cfg.epochs) {
+      o.log(`--epochs: ${cfg.epochs} -> ${o.epochs} epochs in all (kept in ${copy})`);
+      cfg.epochs = o.epochs;
+      writeFileSync(`${copy}.tmp`, JSON.stringify({ model: raw.model, train: cfg }, null, 2) + '\n');
+      renameSync(`${copy}.tmp`, copy);
+    }
+    return { cfg, modelOverrides: raw.model };
   }
   if (o.configFile === undefined) throw new AsrError('--config is required (except with --resume)');
   if (lastCheckpoint(o.outDir) !== null) throw new AsrError(`${o.outDir}: holds checkpoints of a run; use --resume or another --out`);
   const e = readExperimentConfig(o.configFile);
+  if (o.epochs !== undefined) e.train.epochs = o.epochs;
   return { cfg: e.train, modelOverrides: e.model };
 }
 
