@@ -183,8 +183,9 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   const gateTrack: VadTrack | null = !gateOn ? null : track ?? new VadTrack((ownGateVad as Vad).frameSamples);
   const preRollFrames = Math.max(0, Math.round((opts.preRollMs ?? 100) / 1000 / frontend.frameShift));
   const D = frontend.dim;
-  // ring of the last preRollFrames normalised feature frames heard while idle: [preRollFrames, D]
-  const preRoll = new Float32Array(Math.max(1, preRollFrames) * D);
+  // ring of the last normalised feature frames heard while idle, the newest included: [preRollCap, D]
+  const preRollCap = Math.max(1, preRollFrames);
+  const preRoll = new Float32Array(preRollCap * D);
   let preRollCount = 0;
   let preRollPos = 0;
   let active = !gateOn;
@@ -323,22 +324,21 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
         const frame = feats.data.subarray(i * D, (i + 1) * D);
         const t = featIndex++;
         i++;
-        if (preRollFrames > 0) {
-          preRoll.set(frame, preRollPos * D);
-          preRollPos = (preRollPos + 1) % preRollFrames;
-          preRollCount = Math.min(preRollCount + 1, preRollFrames);
-        }
+        preRoll.set(frame, preRollPos * D);
+        preRollPos = (preRollPos + 1) % preRollCap;
+        preRollCount = Math.min(preRollCount + 1, preRollCap);
         if (!speechAtFrame(t)) continue;
         // speech: open an utterance with the pre-roll (which ends with this frame)
         active = true;
         uttStartFrame = 0;
         framesDecoded = 0;
-        const n = preRollFrames > 0 ? preRollCount : 1;
-        const first = t - n + 1;
-        encoderOffset = first * frontend.frameShift;
+        const n = preRollCount;
+        encoderOffset = (t - n + 1) * frontend.frameShift;
         const start = new Float32Array(n * D);
-        if (preRollFrames > 0) for (let k = 0; k < n; k++) start.set(preRoll.subarray(((preRollPos - n + k + preRollFrames) % preRollFrames) * D, ((preRollPos - n + k + preRollFrames) % preRollFrames + 1) * D), k * D);
-        else start.set(frame);
+        for (let k = 0; k < n; k++) {
+          const slot = (preRollPos - n + k + preRollCap) % preRollCap;
+          start.set(preRoll.subarray(slot * D, (slot + 1) * D), k * D);
+        }
         preRollCount = 0;
         consumeChunks(encoder.accept(start, n));
         continue;
