@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-web';
 import { AsrError } from '../util/errors.js';
+import { createFramer } from '../audio/framer.js';
 
 /**
  * Voice activity detection: which frames of a 16 kHz mono signal are speech. Three detectors, each fed samples
@@ -109,8 +110,7 @@ export function createEnergyVad(opts: Omit<VadOptions, 'kind'> = {}): Vad {
 
 function wrapDetector(kind: VadKind, det: FrameDetector, threshold: number, negThreshold: number): Vad {
   const n = det.frameSamples;
-  const partial = new Float32Array(n);
-  let partialLen = 0;
+  const framer = createFramer(n);
   let frames = 0;
   let inSpeech = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -124,21 +124,13 @@ function wrapDetector(kind: VadKind, det: FrameDetector, threshold: number, negT
   const framesOf = (samples: Float32Array | Float64Array, pad: boolean): Float32Array[] => {
     if (disposed) throw new AsrError('vad: used after dispose()');
     const out: Float32Array[] = [];
-    let i = 0;
-    while (i < samples.length) {
-      const k = Math.min(n - partialLen, samples.length - i);
-      for (let j = 0; j < k; j++) partial[partialLen + j] = samples[i + j];
-      partialLen += k;
-      i += k;
-      if (partialLen === n) {
-        out.push(partial.slice());
-        partialLen = 0;
-      }
-    }
-    if (pad && partialLen > 0) {
-      partial.fill(0, partialLen);
-      out.push(partial.slice());
-      partialLen = 0;
+    framer.push(samples, (f) => out.push(f.slice()));
+    const rest = framer.pending;
+    if (pad && rest.length > 0) {
+      const last = new Float32Array(n);
+      last.set(rest);
+      out.push(last);
+      framer.clear();
     }
     return out;
   };
@@ -177,7 +169,7 @@ function wrapDetector(kind: VadKind, det: FrameDetector, threshold: number, negT
     flushSync: () => runSync(framesOf(new Float32Array(0), true)),
     reset() {
       det.reset();
-      partialLen = 0;
+      framer.clear();
       frames = 0;
       inSpeech = false;
     },

@@ -7,6 +7,7 @@
  * voice activity detector's decisions, src/stream/vad.ts) the frames' speech/non-speech comes from there instead.
  */
 import { createEnergyRule, frameDb } from '../stream/vad.js';
+import { createFramer } from '../audio/framer.js';
 
 export interface SegmenterOptions {
   sampleRate?: number;
@@ -60,8 +61,7 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
   let first = 0;
   let speech = new Uint8Array(maxFrames + 1);
   let energy = new Float32Array(maxFrames + 1);
-  const partial = new Float32Array(frameLen);
-  let partialLen = 0;
+  const framer = createFramer(frameLen);
   let silenceRun = 0;
   let speechFrames = 0;
 
@@ -121,24 +121,15 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
   return {
     push(samples) {
       const out: AudioSegment[] = [];
-      let i = 0;
-      while (i < samples.length) {
-        const k = Math.min(frameLen - partialLen, samples.length - i);
-        for (let j = 0; j < k; j++) partial[partialLen + j] = samples[i + j];
-        partialLen += k;
-        i += k;
-        if (partialLen === frameLen) {
-          addFrame(partial, out);
-          partialLen = 0;
-        }
-      }
+      framer.push(samples, (frame) => addFrame(frame, out));
       return out;
     },
     flush() {
       const out: AudioSegment[] = [];
+      const frame = framer.pending;
+      const partialLen = frame.length;
       if (partialLen > 0) {
         // the tail shorter than a frame joins the last frame's segment as is
-        const frame = partial.subarray(0, partialLen);
         buf.set(frame, bufFrames * frameLen);
         const db = frameDb(frame);
         speech[bufFrames] = (speechAt !== undefined ? speechAt((first + bufFrames) * frameLen + (partialLen >> 1)) : rule.test(db)) ? 1 : 0;
@@ -159,7 +150,7 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
           out.push({ start: (first + a) * frameLen, samples: buf.slice(a * frameLen, end) });
         }
         bufFrames = 0;
-        partialLen = 0;
+        framer.clear();
       } else if (bufFrames > 0) cut(bufFrames, out);
       // reset for safety: flush ends the input
       buf = new Float32Array(buf.length);
