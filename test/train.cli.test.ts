@@ -130,6 +130,34 @@ describe('asr train', () => {
     expect(bad.stderr.trim().split('\n').pop()).toMatch(/--epochs: expected a whole number/);
   });
 
+  it('--init-from starts a new run from a trained model (fine-tuning); a different architecture is refused', () => {
+    const root = mkdtempSync(join(tmpdir(), 'asr-exp-'));
+    const base = join(root, 'base');
+    const a = asr(['train', '--config', tinyConfig({ epochs: 12, maxItemsPerBatch: 2 }), '--train', manifest, '--valid', manifest, '--out', base]);
+    expect(a.code, a.stderr).toBe(0);
+    // a learning rate too small to learn anything in 2 steps: what the run knows must come from its start
+    const frozen = tinyConfig({ epochs: 1, maxItemsPerBatch: 2, lr: { kind: 'constant', peakLr: 1e-9, warmupSteps: 1 } });
+    const tuned = join(root, 'tuned');
+    const b = asr(['train', '--config', frozen, '--train', manifest, '--valid', manifest, '--out', tuned, '--init-from', join(base, 'final')]);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toContain('--init-from');
+    const fresh = join(root, 'fresh');
+    const c = asr(['train', '--config', frozen, '--train', manifest, '--valid', manifest, '--out', fresh]);
+    expect(c.code, c.stderr).toBe(0);
+    const lastLoss = (exp: string): number => (metrics(exp).filter((m) => m.type === 'valid').pop() as unknown as { loss: number }).loss;
+    expect(lastLoss(tuned)).toBeLessThan(0.5 * lastLoss(fresh));
+    expect(metrics(tuned).filter((m) => m.type === 'valid').pop()?.cer).toBeLessThan(0.3);
+    expect(stepOf(tuned)).toBe(2);
+    // another width: one error line naming the model's config.json
+    const wide = join(mkdtempSync(join(tmpdir(), 'asr-train-cfg-')), 'config.json');
+    const cfg = JSON.parse(readFileSync(frozen, 'utf8')) as { model: Record<string, unknown> };
+    cfg.model.dModel = 32;
+    writeFileSync(wide, JSON.stringify(cfg));
+    const d = asr(['train', '--config', wide, '--train', manifest, '--valid', manifest, '--out', join(root, 'bad'), '--init-from', join(base, 'final')]);
+    expect(d.code).not.toBe(0);
+    expect(d.stderr.trim().split('\n').pop()).toMatch(/config\.json: dModel is 64, the run's model config has 32/);
+  });
+
   it('Ctrl-C (SIGINT) writes a checkpoint and exits 130', async () => {
     const exp = join(mkdtempSync(join(tmpdir(), 'asr-exp-')), 'exp');
     const run = startTrain(['--config', tinyConfig({ epochs: 500, checkpointEverySteps: 1000 }), '--train', manifest, '--valid', manifest, '--out', exp]);

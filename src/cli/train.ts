@@ -15,6 +15,7 @@ interface TrainOpts {
   threads?: string;
   skipBad?: boolean;
   epochs?: string;
+  initFrom?: string;
 }
 
 const HELP_AFTER = `
@@ -36,6 +37,7 @@ export function registerTrain(program: Command, setExitCode: (code: number) => v
     .option('--backend <name>', 'tensorflow-gpu, tensorflow, wasm or cpu (default: ASR_BACKEND, else the fastest available)')
     .option('--threads <n>', 'wasm threads (default: ASR_THREADS, else the core count)')
     .option('--skip-bad', 'skip bad manifest lines (counted in the log) instead of stopping', false)
+    .option('--init-from <model-dir>', "start a new run from this model's weights and tokens (fine-tuning): same model config and features; fresh optimizer and LR schedule; ignored when --resume finds checkpoints")
     .option('--epochs <n>', "epochs in all, over the config's; with --resume it extends a run (even a finished one) and is kept for later resumes; empty: the config's")
     .addHelpText('after', HELP_AFTER)
     .action(async (opts: TrainOpts) => {
@@ -71,6 +73,7 @@ export function registerTrain(program: Command, setExitCode: (code: number) => v
         const result = await runTraining({
           configFile: opts.config,
           epochs,
+          initFrom: opts.initFrom,
           trainManifest: opts.train,
           validManifest: opts.valid,
           outDir: opts.out,

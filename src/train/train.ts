@@ -3,7 +3,7 @@ import { sampleDynamicChunks } from '../model/dynamic-chunk.js';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minInputFrames, type ModelConfig } from '../model/config.js';
-import { readTokens, saveModel } from '../model/model-dir.js';
+import { CONFIG_FILE, loadModel, readModelConfig, readTokens, saveModel } from '../model/model-dir.js';
 import { applyBatchNormUpdates, createModel, disposeModel, forward, parameterCount, type AcousticModel } from '../model/model.js';
 import type { BatchNormUpdate } from '../model/layers.js';
 import { AsrError, fileError } from '../util/errors.js';
@@ -44,6 +44,12 @@ export interface TrainRunOptions {
   resume: boolean;
   /** Epochs in all, over the config's; with resume it extends the run and is written to train-config.json. */
   epochs?: number;
+  /**
+   * Model directory whose weights and tokens start a new run (fine-tuning, as NeMo's init_from_nemo_model or
+   * icefall's --finetune): its config.json must equal the run's model config and its features.json the run's
+   * features. The optimizer and LR schedule start fresh. Ignored when resuming a run that has checkpoints.
+   */
+  initFrom?: string;
   skipBad: boolean;
   /** Backend name, for the gradient-checkpointing default. */
   backend: string;
@@ -157,13 +163,40 @@ function trainCtcLoss(logits: tf.Tensor3D, targets: Int32Array[], lengths: Int32
   return tf.where(keep, per, tf.zerosLike(per)).mul(w).sum() as tf.Scalar;
 }
 
+/**
+ * The model a fine-tuning run starts from. The checks name the file that disagrees, so a fine-tune never trains
+ * weights under a different architecture or feature front end than the ones they were learned with.
+ */
+function initialModel(dir: string, config: ModelConfig, features: string): AcousticModel {
+  const theirs = readModelConfig(dir);
+  for (const k of new Set([...Object.keys(theirs), ...Object.keys(config)]) as Set<keyof ModelConfig>) {
+    if (JSON.stringify(theirs[k]) !== JSON.stringify(config[k])) {
+      throw fileError(join(dir, CONFIG_FILE), `${k} is ${JSON.stringify(theirs[k])}, the run's model config has ${JSON.stringify(config[k])}`);
+    }
+  }
+  const featPath = join(dir, 'features.json');
+  if (!existsSync(featPath)) throw fileError(featPath, 'missing');
+  const strip = (text: string): string => {
+    const f = JSON.parse(text) as Record<string, unknown>;
+    delete f.streamingPrior;
+    return JSON.stringify(f);
+  };
+  if (strip(readFileSync(featPath, 'utf8')) !== strip(features)) {
+    throw fileError(featPath, `does not match the run's features (${strip(features)})`);
+  }
+  return loadModel(dir).model;
+}
+
 export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const { cfg, modelOverrides } = loadSetup(o);
   mkdirSync(o.outDir, { recursive: true });
   // on resume the tokens come from the checkpoint; a BPE vocabulary is learned from the training transcripts
   const resumeDir = o.resume ? lastCheckpoint(o.outDir) : null;
+  const initDir = resumeDir === null && o.initFrom !== undefined ? o.initFrom : null;
+  if (resumeDir !== null && o.initFrom !== undefined) o.log(`--init-from ${o.initFrom}: not used, the run resumes from its own checkpoint`);
   const tokenizer: Tokenizer =
     resumeDir !== null ? tokenizerFromTokens(readTokens(resumeDir)) :
+    initDir !== null ? tokenizerFromTokens(readTokens(initDir)) :
     cfg.tokenizer === 'bpe' ? createBpeTokenizer(trainBpe(manifestTexts(o.trainManifest), cfg.bpeVocabSize)) : createCharTokenizer();
   const config: ModelConfig = experimentModelConfig(modelOverrides, tokenizer.tokens.length, o.configFile ?? join(o.outDir, CONFIG_COPY));
   const trainSet = loadUtterances(o.trainManifest, tokenizer, config, o.skipBad);
@@ -193,6 +226,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     loadedOptimizer = c.optimizerState;
     truncateMetrics(join(o.outDir, 'metrics.jsonl'), state.step);
     o.log(`resuming from ${ckptDir}: step ${state.step}, epoch ${state.epoch + 1}, batch ${state.batchInEpoch}`);
+  } else if (initDir !== null) {
+    model = initialModel(initDir, config, featuresJson(config.inputDim, cfg.features));
+    state = { step: 0, epoch: 0, batchInEpoch: 0, bestWer: null, bestStep: 0, badBatches: 0, elapsedSeconds: 0, audioSeconds: 0 };
+    o.log(`--init-from ${initDir}: weights and tokens from that model; optimizer and LR schedule start fresh`);
   } else {
     model = createModel(config, cfg.seed);
     state = { step: 0, epoch: 0, batchInEpoch: 0, bestWer: null, bestStep: 0, badBatches: 0, elapsedSeconds: 0, audioSeconds: 0 };
