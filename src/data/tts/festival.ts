@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineAudioFromWav, type EngineAudio, type EngineParams, type TtsEngine } from './engine.js';
 
-/** Where Debian's festvox packages put English voices. */
-export const FESTIVAL_VOICE_DIR = '/usr/share/festival/voices/english';
+/**
+ * Where Debian's festvox packages put English voices: the diphone voices under `english/`, the HTS voices
+ * (festvox-us-slt-hts) under `us/`.
+ */
+export const FESTIVAL_VOICE_DIRS = ['/usr/share/festival/voices/english', '/usr/share/festival/voices/us'];
 
 /** Whether Debian's `text2wave` and the named voice are installed. */
 export function festivalVoiceInstalled(voice: string): boolean {
-  return existsSync('/usr/bin/text2wave') && existsSync(join(FESTIVAL_VOICE_DIR, voice));
+  return existsSync('/usr/bin/text2wave') && FESTIVAL_VOICE_DIRS.some((d) => existsSync(join(d, voice)));
 }
 
 function run(cmd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
