@@ -135,6 +135,9 @@ describe('asr train', () => {
     const base = join(root, 'base');
     const a = asr(['train', '--config', tinyConfig({ epochs: 12, maxItemsPerBatch: 2 }), '--train', manifest, '--valid', manifest, '--out', base]);
     expect(a.code, a.stderr).toBe(0);
+    // a checkpoint is a complete model directory: it carries the features training used
+    const ckpt = (JSON.parse(readFileSync(join(base, 'last.json'), 'utf8')) as { checkpoint: string }).checkpoint;
+    expect(readFileSync(join(base, ckpt, 'features.json'), 'utf8')).toBe(readFileSync(join(base, 'final', 'features.json'), 'utf8'));
     // a learning rate too small to learn anything in 2 steps: what the run knows must come from its start
     const frozen = tinyConfig({ epochs: 1, maxItemsPerBatch: 2, lr: { kind: 'constant', peakLr: 1e-9, warmupSteps: 1 } });
     const tuned = join(root, 'tuned');

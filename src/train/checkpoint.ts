@@ -54,7 +54,9 @@ export function listCheckpoints(expDir: string): string[] {
  * Writes a checkpoint of the model, optimizer and state, points last.json at it, and deletes step checkpoints
  * beyond the newest `keep`. Returns its directory.
  */
-export async function writeCheckpoint(expDir: string, model: AcousticModel, tokens: string[], optimizer: AdamW, state: TrainState, keep: number): Promise<string> {
+export async function writeCheckpoint(
+  expDir: string, model: AcousticModel, tokens: string[], optimizer: AdamW, state: TrainState, keep: number, featuresJson?: string,
+): Promise<string> {
   const root = join(expDir, CHECKPOINT_DIR);
   await fsp.mkdir(root, { recursive: true });
   const name = checkpointName(state.step);
@@ -68,6 +70,9 @@ export async function writeCheckpoint(expDir: string, model: AcousticModel, toke
     try {
       await fsp.mkdir(tmp);
       await saveModel(tmp, model, tokens);
+      // with features.json a checkpoint is a complete model directory: `asr eval --model` on it computes the
+      // features training used (without it, the default full-band fbank)
+      if (featuresJson !== undefined) await fsp.writeFile(join(tmp, 'features.json'), featuresJson);
       const arrays = new Map<string, NamedArray>([...optimizer.state()].map(([k, v]) => [k, { shape: v.shape, data: v.data }]));
       await fsp.writeFile(join(tmp, OPTIMIZER_FILE), encodeSafetensors(arrays, { format: 'asr-ts-adamw' }));
       await fsp.writeFile(join(tmp, STATE_FILE), JSON.stringify(state, null, 2) + '\n');

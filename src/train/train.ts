@@ -283,7 +283,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   };
   const checkpoint = async (): Promise<void> => {
     state.elapsedSeconds = elapsedNow();
-    await writeCheckpoint(o.outDir, model, tokenizer.tokens, optimizer, state, cfg.keepCheckpoints);
+    await writeCheckpoint(o.outDir, model, tokenizer.tokens, optimizer, state, cfg.keepCheckpoints, featuresJson(config.inputDim, cfg.features));
   };
 
   /** Loss and gradients of one micro-batch; null loss value when non-finite (gradients then disposed). */
