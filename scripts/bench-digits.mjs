@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Digit recognition against the peer (issue 7): the same audio through models/digits (asr eval, beam + LM) and
+// through PocketSphinx (Debian's pocketsphinx_batch with its US English acoustic model, trained on real speech)
+// restricted by a JSGF grammar, both scored by `asr wer` (sclite rules), in one run. Prints WER, sentence error
+// rate and wall time per system.
+//
+// Grammar per set: --grammar single (one word: zero|oh|one..nine, the counterpart of our single-digit bigram;
+// for FSDD) or --grammar string (one or more digit words; for connected digits). Our model decodes with the
+// matching LM: --lm (default: recipes/digits/data/lm/single.arpa for single, the model's lm.arpa for string).
+//
+// Usage: npm run bench -- digits --manifest recipes/digits/data/fsdd/test.jsonl --grammar single
+//          [--model models/digits] [--lm FILE] [--limit N] [--decode "--beam 16 --lm-weight 0.5 --word-bonus 1.0"]
+// Needs: apt-get install pocketsphinx pocketsphinx-en-us sox (PocketSphinx is a peer here, never a dependency).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const manifest = arg('--manifest');
+const grammar = arg('--grammar', 'single');
+const model = resolve(arg('--model', join(root, 'models', 'digits')));
+const limit = Number(arg('--limit', '0'));
+const decode = arg('--decode', '--beam 16 --lm-weight 0.5 --word-bonus 1.0').split(/\s+/).filter(Boolean);
+if (!manifest || !['single', 'string'].includes(grammar)) {
+  console.error('usage: npm run bench -- digits --manifest M.jsonl --grammar single|string [--model DIR] [--lm FILE] [--limit N]');
+  process.exit(2);
+}
+const lm = resolve(arg('--lm', grammar === 'single' ? join(root, 'recipes', 'digits', 'data', 'lm', 'single.arpa') : join(model, 'lm.arpa')));
+const HMM = '/usr/share/pocketsphinx/model/en-us/en-us';
+const DICT = '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict';
+for (const [what, p] of [['pocketsphinx_batch', '/usr/bin/pocketsphinx_batch'], ['sox', '/usr/bin/sox'], ['the en-us model', HMM], ['the LM', lm]]) {
+  if (!existsSync(p)) {
+    console.error(`bench-digits: ${p}: ${what} is missing (apt-get install pocketsphinx pocketsphinx-en-us sox; the LM comes from recipes/digits stage 4)`);
+    process.exit(1);
+  }
+}
+
+const run = (cmd, args, opts = {}) => {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
+  if (r.status !== 0) {
+    console.error(`bench-digits: ${cmd} ${args.slice(0, 3).join(' ')} ...: exit ${r.status}\n${(r.stderr || '').split('\n').slice(-5).join('\n')}`);
+    process.exit(1);
+  }
+  return r;
+};
+
+const base = dirname(resolve(manifest));
+let items = readFileSync(manifest, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+if (limit > 0) items = items.slice(0, limit);
+const tmp = mkdtempSync(join(tmpdir(), 'bench-digits-'));
+try {
+  // the set as one manifest with absolute paths (both systems read the same files), and the references
+  const ids = items.map((it, i) => `u${String(i).padStart(5, '0')}`);
+  const abs = items.map((it) => (isAbsolute(it.audio_filepath) ? it.audio_filepath : join(base, it.audio_filepath)));
+  writeFileSync(join(tmp, 'set.jsonl'), items.map((it, i) => JSON.stringify({ ...it, id: ids[i], audio_filepath: abs[i] })).join('\n') + '\n');
+  writeFileSync(join(tmp, 'ref.txt'), items.map((it, i) => `${ids[i]} ${it.text}`).join('\n') + '\n');
+  const score = (hyp) => JSON.parse(run(process.execPath, [join(root, 'bin', 'asr.js'), 'wer', join(tmp, 'ref.txt'), hyp, '--json']).stdout);
+  const results = [];
+
+  // ours
+  let t0 = performance.now();
+  run(process.execPath, [join(root, 'bin', 'asr.js'), 'eval', '--model', model, '--manifest', join(tmp, 'set.jsonl'), '--lm', lm, ...decode, '--output', join(tmp, 'ours.jsonl')]);
+  const oursSec = (performance.now() - t0) / 1000;
+  const ours = readFileSync(join(tmp, 'ours.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const oursById = new Map(ours.map((r) => [r.id, r.text]));
+  writeFileSync(join(tmp, 'ours.txt'), ids.map((id) => `${id} ${oursById.get(id) ?? ''}`).join('\n') + '\n');
+  results.push({ system: `asr-ts ${model.replace(root + '/', '')} (beam + ${lm.replace(root + '/', '')})`, seconds: oursSec, ...score(join(tmp, 'ours.txt')) });
+
+  // PocketSphinx: 16 kHz 16-bit WAV copies (its model's rate), a control file, the grammar
+  t0 = performance.now();
+  for (let i = 0; i < abs.length; i++) run('sox', [abs[i], '-r', '16000', '-c', '1', '-b', '16', join(tmp, `${ids[i]}.wav`)]);
+  const words = ['zero', 'oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+  const rule = grammar === 'single' ? `( ${words.join(' | ')} )` : `( ${words.join(' | ')} )+`;
+  writeFileSync(join(tmp, 'digits.gram'), `#JSGF V1.0;\ngrammar digits;\npublic <digits> = ${rule};\n`);
+  writeFileSync(join(tmp, 'ctl'), ids.join('\n') + '\n');
+  run('pocketsphinx_batch', ['-adcin', 'yes', '-cepdir', tmp, '-cepext', '.wav', '-ctl', join(tmp, 'ctl'), '-hmm', HMM, '-dict', DICT,
+    '-jsgf', join(tmp, 'digits.gram'), '-hyp', join(tmp, 'ps.hyp'), '-logfn', join(tmp, 'ps.log')]);
+  const psSec = (performance.now() - t0) / 1000;
+  // ps.hyp lines: "words (id score)"
+  const ps = new Map(readFileSync(join(tmp, 'ps.hyp'), 'utf8').split('\n').filter(Boolean).map((l) => {
+    const m = /^(.*?)\s*\((\S+)\s+[-\d]+\)\s*$/.exec(l);
+    return m ? [m[2], m[1].replace(/\(\d+\)/g, '').trim()] : ['', ''];
+  }));
+  writeFileSync(join(tmp, 'ps.txt'), ids.map((id) => `${id} ${ps.get(id) ?? ''}`).join('\n') + '\n');
+  results.push({ system: `PocketSphinx en-us, JSGF ${grammar === 'single' ? 'one digit' : 'digit string'}`, seconds: psSec, ...score(join(tmp, 'ps.txt')) });
+
+  console.log(`${manifest}: ${items.length} utterances, grammar ${grammar}`);
+  console.log('| system | %WER | errors (sub/del/ins) | %SER | wall s |');
+  console.log('|---|---|---|---|---|');
+  for (const r of results) {
+    console.log(`| ${r.system} | ${r.wer.toFixed(2)} | ${r.errors} (${r.sub}/${r.del}/${r.ins}) | ${(r.ser ?? NaN).toFixed(2)} | ${r.seconds.toFixed(1)} |`);
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
