@@ -74,7 +74,7 @@ try {
 
   // PocketSphinx: 16 kHz 16-bit WAV copies (its model's rate), a control file, the grammar
   t0 = performance.now();
-  for (let i = 0; i < abs.length; i++) run('sox', [abs[i], '-r', '16000', '-c', '1', '-b', '16', join(tmp, `${ids[i]}.wav`)]);
+  for (let i = 0; i < abs.length; i++) run('sox', ['-D', abs[i], '-r', '16000', '-c', '1', '-b', '16', join(tmp, `${ids[i]}.wav`)]); // -D: no dither, so reruns agree
   const words = ['zero', 'oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
   const rule = grammar === 'single' ? `( ${words.join(' | ')} )` : `( ${words.join(' | ')} )+`;
   writeFileSync(join(tmp, 'digits.gram'), `#JSGF V1.0;\ngrammar digits;\npublic <digits> = ${rule};\n`);

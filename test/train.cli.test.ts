@@ -125,6 +125,9 @@ describe('asr train', () => {
     const c = asr(['train', '--train', manifest, '--valid', manifest, '--out', exp, '--resume']);
     expect(c.code, c.stderr).toBe(0);
     expect(stepOf(exp)).toBe(6);
+    // and no second validation line for a step already validated
+    const validSteps = metrics(exp).filter((m) => m.type === 'valid').map((m) => m.step);
+    expect(new Set(validSteps).size).toBe(validSteps.length);
     const bad = asr(['train', '--train', manifest, '--valid', manifest, '--out', exp, '--resume', '--epochs', 'two']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim().split('\n').pop()).toMatch(/--epochs: expected a whole number/);

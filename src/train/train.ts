@@ -15,7 +15,7 @@ import { experimentModelConfig, readExperimentConfig, resolveTrainConfig, type T
 import { ctcLoss, minFramesFor } from './ctc.js';
 import { createBpeTokenizer, tokenizerFromTokens, trainBpe } from './bpe.js';
 import { FeatureSource, loadUtterances, manifestTexts, type AugmentConfig, type Utterance } from './dataset.js';
-import { appendMetric, truncateMetrics } from './metrics.js';
+import { appendMetric, readMetrics, truncateMetrics } from './metrics.js';
 import { clipByGlobalNorm, createAdamW, type AdamW } from './optimizer.js';
 import { featuresJson, type FeatureBand } from './frontend.js';
 import { learningRate, type ScheduleConfig } from './schedule.js';
@@ -263,7 +263,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   let windowCount = 0;
   let lastNorm = 0;
   let lastValidation: ValidationResult | null = null;
-  let validatedAt = -1;
+  // a resumed run that already validated at its step (a finished run being resumed) does not log that line twice
+  let validatedAt = readMetrics(metricsFile).some((m) => m.type === 'valid' && m.step === state.step) ? state.step : -1;
   const elapsedNow = (): number => elapsed0 + (performance.now() - t0) / 1000;
 
   const doValidate = async (): Promise<void> => {
