@@ -1,6 +1,7 @@
 import { existsSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, saveModel } from '../model/model-dir.js';
+import { FEATURES_FILE } from '../features/config-file.js';
 import { modelFromValues, type AcousticModel } from '../model/model.js';
 import { encodeSafetensors, readSafetensors, type NamedArray } from '../model/safetensors.js';
 import { AsrError, fileError } from '../util/errors.js';
@@ -72,7 +73,7 @@ export async function writeCheckpoint(
       await saveModel(tmp, model, tokens);
       // with features.json a checkpoint is a complete model directory: `asr eval --model` on it computes the
       // features training used (without it, the default full-band fbank)
-      if (featuresJson !== undefined) await fsp.writeFile(join(tmp, 'features.json'), featuresJson);
+      if (featuresJson !== undefined) await fsp.writeFile(join(tmp, FEATURES_FILE), featuresJson);
       const arrays = new Map<string, NamedArray>([...optimizer.state()].map(([k, v]) => [k, { shape: v.shape, data: v.data }]));
       await fsp.writeFile(join(tmp, OPTIMIZER_FILE), encodeSafetensors(arrays, { format: 'asr-ts-adamw' }));
       await fsp.writeFile(join(tmp, STATE_FILE), JSON.stringify(state, null, 2) + '\n');

@@ -18,6 +18,7 @@ import { FeatureSource, loadUtterances, manifestTexts, type AugmentConfig, type 
 import { appendMetric, readMetrics, truncateMetrics } from './metrics.js';
 import { clipByGlobalNorm, createAdamW, type AdamW } from './optimizer.js';
 import { featuresJson, type FeatureBand } from './frontend.js';
+import { FEATURES_FILE, parseFeatureConfig, readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
 import { learningRate, type ScheduleConfig } from './schedule.js';
 import { createCharTokenizer, type Tokenizer } from './tokenizer.js';
 import { validate, type ValidationResult } from './validate.js';
@@ -174,15 +175,12 @@ function initialModel(dir: string, config: ModelConfig, features: string): Acous
       throw fileError(join(dir, CONFIG_FILE), `${k} is ${JSON.stringify(theirs[k])}, the run's model config has ${JSON.stringify(config[k])}`);
     }
   }
-  const featPath = join(dir, 'features.json');
-  if (!existsSync(featPath)) throw fileError(featPath, 'missing');
-  const strip = (text: string): string => {
-    const f = JSON.parse(text) as Record<string, unknown>;
-    delete f.streamingPrior;
-    return JSON.stringify(f);
-  };
-  if (strip(readFileSync(featPath, 'utf8')) !== strip(features)) {
-    throw fileError(featPath, `does not match the run's features (${strip(features)})`);
+  // compared as parsed configs with sorted keys: the file may have been rewritten (asr cmvn adds a streaming prior)
+  const canonical = (c: FeatureConfig): string => JSON.stringify({ type: c.type, options: c.options, normalize: c.normalize }, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v);
+  const ours = parseFeatureConfig(JSON.parse(features), 'the run\'s features');
+  if (canonical(readFeatureConfig(dir, config.inputDim)) !== canonical(ours)) {
+    throw fileError(join(dir, FEATURES_FILE), `does not match the run's features (${canonical(ours)})`);
   }
   return loadModel(dir).model;
 }
