@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { engineFor } from '../src/data/tts/index.js';
 import { festivalVoiceInstalled } from '../src/data/tts/festival.js';
+import { RESPELLINGS, respell, type RespellLanguage } from '../src/data/tts/respell.js';
 import { synthesizeCorpus, type SynthRunOptions } from '../src/data/synth.js';
 import { resolveVoices } from '../src/data/voices.js';
 import { augmentProfile } from '../src/data/augment/chain.js';
@@ -85,6 +86,33 @@ describe.skipIf(!festivalVoiceInstalled('ked_diphone'))('festival (optional Debi
     expect(a.sampleRate).toBe(16000);
     expect(b.samples.length).toBeGreaterThan(a.samples.length * 1.2);
     expect(hashOf((await e.synthesize('Seven pink elephants.', 'ked_diphone', {}, 0)).samples)).toBe(hashOf(a.samples));
+  });
+});
+
+describe('respelling English digit words for voices of other languages', () => {
+  it('covers the digit vocabulary in every language and refuses other words by name', () => {
+    const digits = ['zero', 'oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    for (const lang of Object.keys(RESPELLINGS) as RespellLanguage[]) {
+      expect(Object.keys(RESPELLINGS[lang]).sort()).toEqual([...digits].sort());
+      // every word gets its own spelling, or the audio would say one digit for two
+      expect(new Set(Object.values(RESPELLINGS[lang])).size).toBe(digits.length);
+    }
+    expect(respell('Four OH  seven', 'it', 'festival lp_diphone')).toBe('for ou seven');
+    expect(respell('six', 'ru', 'x')).toBe('сикс');
+    expect(() => respell('four hundred', 'cs', 'festival czech_ph')).toThrow(/festival czech_ph: .*'hundred' is not in it/);
+  });
+
+  it.skipIf(!festivalVoiceInstalled('lp_diphone') || !festivalVoiceInstalled('msu_ru_nsh_clunits'))('renders digits with an Italian and a Russian (Cyrillic) voice', async () => {
+    const e = engineFor('festival');
+    for (const voice of ['lp_diphone', 'msu_ru_nsh_clunits']) {
+      const one = await e.synthesize('two', voice, {}, 0);
+      const five = await e.synthesize('two seven nine eight five', voice, {}, 0);
+      expect(one.sampleRate).toBe(16000);
+      // five words last much longer than one: the respelled text was read, not dropped
+      expect(five.samples.length).toBeGreaterThan(one.samples.length * 2);
+      expect(Math.max(...one.samples.map(Math.abs))).toBeGreaterThan(0.05);
+    }
+    await expect(e.synthesize('hello', 'lp_diphone', {}, 0)).rejects.toThrow(/'hello' is not in it/);
   });
 });
 

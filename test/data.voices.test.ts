@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VOICES, findVoice, resolveVoices, debianInstallCommand, debianVoicesToInstall } from '../src/data/voices.js';
+import { VOICES, VOICE_GROUPS, findVoice, resolveVoices, debianInstallCommand, debianVoicesToInstall } from '../src/data/voices.js';
 import { festivalVoiceInstalled } from '../src/data/tts/festival.js';
 import { LICENSES } from '../src/data/licenses.js';
 import { pseudoSpeaker, utteranceParams } from '../src/data/pseudo-speaker.js';
@@ -94,8 +94,11 @@ describe('pseudo-speakers', () => {
 
 describe('installing Debian voices', () => {
   it('selects installable voices, guards reserved ones, and refuses what Debian main lacks', () => {
-    expect(debianVoicesToInstall('festival').map((v) => v.id)).toEqual(['festival:ked_diphone']);
-    expect(debianVoicesToInstall('festival', true).map((v) => v.id)).toEqual(['festival:ked_diphone', 'festival:kal_diphone', 'festival:cmu_us_slt_arctic_hts']);
+    const accented = ['lp_diphone', 'pc_diphone', 'czech_dita', 'czech_krb', 'czech_machac', 'czech_ph', 'suo_fi_lj_diphone', 'hy_fi_mv_diphone', 'upc_ca_ona_hts', 'msu_ru_nsh_clunits'].map((v) => `festival:${v}`);
+    expect(debianVoicesToInstall('festival').map((v) => v.id)).toEqual(['festival:ked_diphone', ...accented]);
+    expect(debianVoicesToInstall('festival', true).map((v) => v.id)).toEqual(['festival:ked_diphone', 'festival:kal_diphone', 'festival:cmu_us_slt_arctic_hts', ...accented]);
+    expect(VOICES.filter(VOICE_GROUPS.accented).map((v) => v.id)).toEqual(accented);
+    expect(debianInstallCommand(VOICES.filter((v) => v.id === 'festival:czech_ph'))?.slice(-2) ?? 'installed').toEqual(festivalVoiceInstalled('czech_ph') ? 'installed' : ['festival', 'festvox-czech-ph']);
     expect(() => debianVoicesToInstall('festival:kal_diphone')).toThrow(/reserved for testing/);
     expect(() => debianVoicesToInstall('flite:awb')).toThrow(/comes with npm install/);
     expect(() => debianInstallCommand(debianVoicesToInstall('espeak-mbrola:mb-us1'))).toThrow(/not installable from Debian main/);

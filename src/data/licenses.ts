@@ -50,6 +50,24 @@ export const LICENSES = {
     modelRedistributable: true,
     note: 'BSD-style; this speaker is reserved for testing anyway',
   },
+  'festvox-gpl': {
+    id: 'festvox-gpl',
+    name: 'GPL-2.0-or-later (festival voice database)',
+    modelRedistributable: true,
+    note: 'recordings of a real speaker under the GPL; the GPL covers the voice and program, not the audio they output',
+  },
+  'festvox-lgpl': {
+    id: 'festvox-lgpl',
+    name: 'LGPL-2.1-or-later (UPC Catalan HTS voice)',
+    modelRedistributable: true,
+    note: 'the LGPL covers the voice and program, not the audio they output (Debian main)',
+  },
+  'festvox-ru': {
+    id: 'festvox-ru',
+    name: 'MSU Russian festival voice license (BSD-like)',
+    modelRedistributable: true,
+    note: 'use and distribute free of charge, keeping the notice (Debian main)',
+  },
   mbrola: {
     id: 'mbrola',
     name: 'MBROLA voice license (non-commercial)',

@@ -25,7 +25,7 @@ export interface VoiceInfo {
   debianPackages?: string[];
   /** The engine's native output rate (audio is resampled to 16 kHz). */
   sampleRate: number;
-  /** English variety, e.g. en-us, en-gb-scotland. */
+  /** English variety, e.g. en-us, en-gb-scotland; en-x-LANG is English said by a voice of language LANG. */
   accent: string;
   /** The recorded person behind a data-driven voice; null for rule-based and articulatory synthesis. */
   realSpeaker: string | null;
@@ -133,6 +133,27 @@ export const VOICES: readonly VoiceInfo[] = [
     engine: 'festival', engineVoice: 'cmu_us_slt_arctic_hts', install: 'apt-get install festival festvox-us-slt-hts', debianPackages: ['festival', 'festvox-us-slt-hts'], sampleRate: 32000,
     accent: 'en-us', realSpeaker: 'cmu-arctic-slt', license: LICENSES['festvox-hts'], reserved: true,
   }),
+  // recorded voices of other languages saying English digit words through respellings (src/data/tts/respell.ts):
+  // accented English, and the most real speakers Debian main offers
+  ...(
+    [
+      ['lp_diphone', 16000, 'it', 'festvox-italp16k', 'festvox-gpl'],
+      ['pc_diphone', 16000, 'it', 'festvox-itapc16k', 'festvox-gpl'],
+      ['czech_dita', 32000, 'cs', 'festvox-czech-dita', 'festvox-gpl'],
+      ['czech_krb', 32000, 'cs', 'festvox-czech-krb', 'festvox-gpl'],
+      ['czech_machac', 32000, 'cs', 'festvox-czech-machac', 'festvox-gpl'],
+      ['czech_ph', 44100, 'cs', 'festvox-czech-ph', 'festvox-gpl'],
+      ['suo_fi_lj_diphone', 22050, 'fi', 'festvox-suopuhe-lj', 'festvox-gpl'],
+      ['hy_fi_mv_diphone', 22050, 'fi', 'festvox-suopuhe-mv', 'festvox-gpl'],
+      ['upc_ca_ona_hts', 16000, 'ca', 'festvox-ca-ona-hts', 'festvox-lgpl'],
+      ['msu_ru_nsh_clunits', 16000, 'ru', 'festvox-ru', 'festvox-ru'],
+    ] as const
+  ).map(([v, rate, lang, pkg, license]) =>
+    debianVoice({
+      engine: 'festival', engineVoice: v, install: `apt-get install festival ${pkg}`, debianPackages: ['festival', pkg], sampleRate: rate,
+      accent: `en-x-${lang}`, realSpeaker: v, license: LICENSES[license], reserved: false,
+    }),
+  ),
   ...(
     [
       ['mb-us1', 'en-us', 'mbrola-us1'],
@@ -191,6 +212,8 @@ export const VOICE_GROUPS: Record<string, (v: VoiceInfo) => boolean> = {
   flite: (v) => v.engine === 'flite',
   gnuspeech: (v) => v.engine === 'gnuspeech',
   festival: (v) => v.engine === 'festival',
+  /** English said by voices of other languages (accent en-x-LANG): digit words only. */
+  accented: (v) => v.accent.startsWith('en-x-'),
 };
 
 function globMatcher(pattern: string): (v: VoiceInfo) => boolean {

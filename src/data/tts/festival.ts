@@ -4,12 +4,27 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineAudioFromWav, type EngineAudio, type EngineParams, type TtsEngine } from './engine.js';
+import { respell, type RespellLanguage } from './respell.js';
 
 /**
- * Where Debian's festvox packages put English voices: the diphone voices under `english/`, the HTS voices
- * (festvox-us-slt-hts) under `us/`.
+ * Where Debian's festvox packages put voices: the English diphone voices under `english/`, the HTS voices
+ * (festvox-us-slt-hts) under `us/`, and the other languages under their names.
  */
-export const FESTIVAL_VOICE_DIRS = ['/usr/share/festival/voices/english', '/usr/share/festival/voices/us'];
+export const FESTIVAL_VOICE_DIRS = ['english', 'us', 'italian', 'czech', 'finnish', 'catalan', 'russian'].map((d) => `/usr/share/festival/voices/${d}`);
+
+/** Festival voices of other languages, which say English words through src/data/tts/respell.ts. */
+export const FESTIVAL_VOICE_LANGUAGE: Record<string, RespellLanguage> = {
+  lp_diphone: 'it',
+  pc_diphone: 'it',
+  czech_dita: 'cs',
+  czech_krb: 'cs',
+  czech_machac: 'cs',
+  czech_ph: 'cs',
+  suo_fi_lj_diphone: 'fi',
+  hy_fi_mv_diphone: 'fi',
+  upc_ca_ona_hts: 'ca',
+  msu_ru_nsh_clunits: 'ru',
+};
 
 /** Whether Debian's `text2wave` and the named voice are installed. */
 export function festivalVoiceInstalled(voice: string): boolean {
@@ -29,7 +44,9 @@ function run(cmd: string, args: string[]): Promise<{ stdout: string; stderr: str
  * The Festival speech synthesis system from Debian (`apt-get install festival festvox-kdlpc16k`), run as
  * `text2wave` once per utterance. params: `duration_stretch` (> 1 slower), `f0_mean` and `f0_std` in Hz (the
  * targets of the linear-regression intonation model the diphone voices use; ked's defaults are 105 and 15).
- * Festival is deterministic, so `seed` is not needed.
+ * Festival is deterministic, so `seed` is not needed. Voices of other languages get the text respelled
+ * (FESTIVAL_VOICE_LANGUAGE); the intonation parameters only steer voices that use festival's linear-regression
+ * model, the others ignore them.
  */
 export function createFestivalEngine(): TtsEngine {
   return {
@@ -42,7 +59,8 @@ export function createFestivalEngine(): TtsEngine {
       try {
         const txt = join(dir, 'utt.txt');
         const wav = join(dir, 'utt.wav');
-        await writeFile(txt, `${text}\n`);
+        const lang = FESTIVAL_VOICE_LANGUAGE[voice];
+        await writeFile(txt, `${lang ? respell(text, lang, `festival ${voice}`) : text}\n`);
         const args = ['-eval', `(voice_${voice})`];
         if (params.duration_stretch !== undefined) args.push('-eval', `(Parameter.set 'Duration_Stretch ${Number(params.duration_stretch)})`);
         if (params.f0_mean !== undefined || params.f0_std !== undefined) {
