@@ -9,10 +9,10 @@
 // matching LM: --lm (default: recipes/digits/data/lm/single.arpa for single, the model's lm.arpa for string).
 //
 // Usage: npm run bench -- digits --manifest recipes/digits/data/fsdd/test.jsonl --grammar single
-//          [--model models/digits] [--lm FILE] [--limit N] [--decode "--beam 16 --lm-weight 0.5 --word-bonus 1.0"]
+//          [--model models/digits] [--lm FILE] [--limit N] [--keep DIR] [--decode "--beam 16 --lm-weight 0.5 --word-bonus 1.0"]
 // Needs: apt-get install pocketsphinx pocketsphinx-en-us sox (PocketSphinx is a peer here, never a dependency).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,8 @@ const manifest = arg('--manifest');
 const grammar = arg('--grammar', 'single');
 const model = resolve(arg('--model', join(root, 'models', 'digits')));
 const limit = Number(arg('--limit', '0'));
+// --keep DIR: the per-utterance hypotheses (hyp.tsv: audio path, reference, ours, PocketSphinx), for error analysis
+const keep = arg('--keep', '');
 const decode = arg('--decode', '--beam 16 --lm-weight 0.5 --word-bonus 1.0').split(/\s+/).filter(Boolean);
 if (!manifest || !['single', 'string'].includes(grammar)) {
   console.error('usage: npm run bench -- digits --manifest M.jsonl --grammar single|string [--model DIR] [--lm FILE] [--limit N]');
@@ -95,6 +97,15 @@ try {
   console.log('|---|---|---|---|---|');
   for (const r of results) {
     console.log(`| ${r.system} | ${r.wer.toFixed(2)} | ${r.errors} (${r.sub}/${r.del}/${r.ins}) | ${(r.ser ?? NaN).toFixed(2)} | ${r.seconds.toFixed(1)} |`);
+  }
+  if (keep) {
+    const hyp = (f) => new Map(readFileSync(join(tmp, f), 'utf8').split('\n').filter(Boolean).map((l) => [l.split(' ')[0], l.split(' ').slice(1).join(' ')]));
+    const ours = hyp('ours.txt');
+    const ps = hyp('ps.txt');
+    mkdirSync(keep, { recursive: true });
+    const rows = ids.map((id, i) => [abs[i], items[i].text, ours.get(id) ?? '', ps.get(id) ?? ''].join('\t'));
+    writeFileSync(join(keep, 'hyp.tsv'), ['audio\tref\tours\tpocketsphinx', ...rows].join('\n') + '\n');
+    console.log(`per-utterance hypotheses: ${join(keep, 'hyp.tsv')}`);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
