@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolveDynamicChunk, type DynamicChunkConfig } from '../model/dynamic-chunk.js';
 import { resolveModelConfig, type ModelConfig } from '../model/config.js';
 import type { SpecAugmentOptions } from '../features/specaugment.js';
+import { LEVEL_AUGMENT_DEFAULTS, type LevelAugmentOptions } from '../features/level-augment.js';
 import { AsrError, fileError } from '../util/errors.js';
 import type { AdamWConfig } from './optimizer.js';
 import type { ScheduleConfig } from './schedule.js';
@@ -36,6 +37,8 @@ export interface TrainConfig {
   specAugment: Partial<SpecAugmentOptions> | null;
   /** Speed perturbation factors drawn per utterance; [] for none. */
   speedPerturb: number[];
+  /** Level augmentation of raw features (src/features/level-augment.ts; missing keys take its defaults), or null. */
+  levelAugment: Partial<LevelAugmentOptions> | null;
   /** Keep raw fbank of training audio in memory after the first epoch. */
   featureCache: boolean;
   /** Write a checkpoint every N optimizer steps (also at each epoch end and on Ctrl-C). */
@@ -82,6 +85,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   intermediateCtc: { layer: 0, weight: 0.3 },
   specAugment: { numFreqMasks: 2, freqMaskWidth: 15, numTimeMasks: 2, timeMaskWidth: 20, timeMaskMaxRatio: 0.1, timeWarp: 0, maskValue: 0 },
   speedPerturb: [],
+  levelAugment: null,
   featureCache: true,
   checkpointEverySteps: 100,
   keepCheckpoints: 5,
@@ -145,6 +149,13 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   check(where, int(c.intermediateCtc.layer, 0) && num(c.intermediateCtc.weight, 0) && c.intermediateCtc.weight < 1, 'train.intermediateCtc needs an integer layer >= 0 and a weight in [0, 1)');
   check(where, c.specAugment === null || isObject(c.specAugment), 'train.specAugment must be an object or null');
   check(where, Array.isArray(c.speedPerturb) && c.speedPerturb.every((f) => num(f, 0.5) && f <= 2), 'train.speedPerturb must be a list of factors in [0.5, 2]');
+  const la = c.levelAugment;
+  check(where, la === null || (isObject(la) && Object.keys(la).every((k) => k in LEVEL_AUGMENT_DEFAULTS)), 'train.levelAugment must be null or an object with prob, maxExpand, edgePadMaxFrames, edgePadMaxDb');
+  if (la !== null) {
+    const l = { ...LEVEL_AUGMENT_DEFAULTS, ...la };
+    check(where, num(l.prob, 0) && l.prob <= 1 && num(l.maxExpand, 0) && int(l.edgePadMaxFrames, 0) && num(l.edgePadMaxDb, 0),
+      'train.levelAugment needs prob in [0, 1], maxExpand >= 0, an integer edgePadMaxFrames >= 0, edgePadMaxDb >= 0');
+  }
   check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
   check(where, c.tokenizer === 'char' || c.tokenizer === 'bpe', 'train.tokenizer must be "char" or "bpe"');
   check(where, int(c.bpeVocabSize, 29), 'train.bpeVocabSize must be an integer >= 29 (blank and the base symbols)');

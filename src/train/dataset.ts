@@ -4,6 +4,7 @@ import { resample } from '../audio/resample.js';
 import { parseManifestLine } from '../data/manifest.js';
 import type { FeatureMatrix } from '../features/matrix.js';
 import { specAugment, type SpecAugmentOptions } from '../features/specaugment.js';
+import { levelAugment, type LevelAugmentOptions } from '../features/level-augment.js';
 import { outputLength, type ModelConfig } from '../model/config.js';
 import { AsrError, errorMessage, fileError } from '../util/errors.js';
 import type { Rng } from '../util/random.js';
@@ -105,6 +106,8 @@ export interface AugmentConfig {
   specAugment: Partial<SpecAugmentOptions> | null;
   /** Speed factors drawn uniformly per utterance (e.g. [0.9, 1, 1.1]); [] or [1] for none. */
   speedFactors: number[];
+  /** Level augmentation of the raw features, or null/absent for none. */
+  levelAugment?: Partial<LevelAugmentOptions> | null;
 }
 
 /**
@@ -147,7 +150,9 @@ export class FeatureSource {
   async features(u: Utterance, augment: AugmentConfig | null, rng: Rng | null): Promise<FeatureMatrix> {
     const factors = augment?.speedFactors ?? [];
     const speed = factors.length > 1 && rng !== null ? factors[rng.int(0, factors.length - 1)] : (factors[0] ?? 1);
-    let m = normalizeFeatures(await this.raw(u, speed));
+    let m = await this.raw(u, speed);
+    if (augment?.levelAugment && rng !== null) m = levelAugment(m, rng, augment.levelAugment);
+    m = normalizeFeatures(m);
     if (augment?.specAugment && rng !== null) m = specAugment(m, rng, augment.specAugment);
     return m;
   }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { levelAugment } from '../src/features/level-augment.js';
+import type { FeatureMatrix } from '../src/features/matrix.js';
+import { resolveTrainConfig } from '../src/train/config.js';
+import { createRng } from '../src/util/random.js';
+
+const D = 8;
+
+/** A matrix whose frame t has level ramp[t] and a fixed spectral tilt: [frames, D]. */
+function ramp(levels: number[]): FeatureMatrix {
+  const data = new Float32Array(levels.length * D);
+  levels.forEach((l, t) => {
+    for (let d = 0; d < D; d++) data[t * D + d] = l + 0.1 * d;
+  });
+  return { numFrames: levels.length, dim: D, data };
+}
+
+const mean = (m: FeatureMatrix, t: number): number => {
+  let s = 0;
+  for (let d = 0; d < D; d++) s += m.data[t * D + d];
+  return s / D;
+};
+
+describe('levelAugment (raw log-mel, before CMVN)', () => {
+  const levels = Array.from({ length: 40 }, (_, t) => (t < 10 ? -6 + 0.5 * t : 0));
+
+  it('is a copy when it does not fire', () => {
+    const m = ramp(levels);
+    const out = levelAugment(m, createRng(1), { prob: 0 });
+    expect(out.numFrames).toBe(m.numFrames);
+    expect(Array.from(out.data)).toEqual(Array.from(m.data));
+    expect(out.data).not.toBe(m.data);
+  });
+
+  it('lowers quiet frames in proportion to how quiet they are, keeps loud ones and every frame\'s spectral shape', () => {
+    const m = ramp(levels);
+    let fired = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const out = levelAugment(m, createRng(seed), { prob: 1, maxExpand: 1, edgePadMaxFrames: 0 });
+      expect(out.numFrames).toBe(40);
+      for (let t = 10; t < 40; t++) expect(mean(out, t)).toBeCloseTo(mean(m, t), 5);
+      const ref = mean(m, 39);
+      const k = (mean(out, 0) - mean(m, 0)) / (mean(m, 0) - ref);
+      expect(k).toBeGreaterThanOrEqual(0);
+      expect(k).toBeLessThanOrEqual(1);
+      if (k > 0.05) fired++;
+      for (let t = 0; t < 10; t++) {
+        // one strength for the whole utterance: each shift is k x the frame's distance below the reference
+        expect(mean(out, t) - mean(m, t)).toBeCloseTo(k * (mean(m, t) - ref), 4);
+        for (let d = 1; d < D; d++) expect(out.data[t * D + d] - out.data[t * D]).toBeCloseTo(0.1 * d, 4);
+      }
+    }
+    expect(fired).toBeGreaterThan(10);
+  });
+
+  it('pads the edges with frames quieter than the quietest, and repeats under a seed', () => {
+    const m = ramp(levels);
+    const opts = { prob: 1, maxExpand: 0, edgePadMaxFrames: 12, edgePadMaxDb: 20 };
+    let padded = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const out = levelAugment(m, createRng(seed), opts);
+      expect(out.numFrames).toBeGreaterThanOrEqual(40);
+      expect(out.numFrames).toBeLessThanOrEqual(64);
+      padded += out.numFrames - 40;
+      // the original frames sit somewhere inside, unchanged (maxExpand 0); padding is below the quietest + jitter
+      const quietest = mean(m, 0);
+      let left = 0;
+      while (left < out.numFrames && Math.abs(mean(out, left) - quietest) > 1e-5) left++;
+      expect(left).toBeLessThanOrEqual(12);
+      for (let t = 0; t < 40; t++) expect(mean(out, left + t)).toBeCloseTo(mean(m, t), 5);
+      for (let t = 0; t < left; t++) expect(mean(out, t)).toBeLessThan(quietest + 0.5);
+      for (let t = left + 40; t < out.numFrames; t++) expect(mean(out, t)).toBeLessThan(quietest + 0.5);
+      expect(Array.from(levelAugment(m, createRng(seed), opts).data)).toEqual(Array.from(out.data));
+    }
+    expect(padded).toBeGreaterThan(100);
+  });
+
+  it('is validated in a training config', () => {
+    expect(resolveTrainConfig({ levelAugment: { prob: 0.5 } }).levelAugment).toEqual({ prob: 0.5 });
+    expect(resolveTrainConfig({}).levelAugment).toBeNull();
+    expect(() => resolveTrainConfig({ levelAugment: { prob: 2 } })).toThrow(/levelAugment needs prob in \[0, 1\]/);
+    expect(() => resolveTrainConfig({ levelAugment: { loud: 1 } })).toThrow(/levelAugment must be null or an object/);
+  });
+});
