@@ -1,7 +1,7 @@
 import { AsrError } from '../util/errors.js';
 import { LICENSES, type VoiceLicense } from './licenses.js';
 import type { EngineName } from './tts/engine.js';
-import { festivalVoiceInstalled } from './tts/festival.js';
+import { FESTIVAL_VOICE_LANGUAGE, festivalVoiceInstalled } from './tts/festival.js';
 
 /**
  * Every voice `asr data synth` knows, with where it comes from, its license, and whether it is reserved.
@@ -137,21 +137,21 @@ export const VOICES: readonly VoiceInfo[] = [
   // accented English, and the most real speakers Debian main offers
   ...(
     [
-      ['lp_diphone', 16000, 'it', 'festvox-italp16k', 'festvox-gpl'],
-      ['pc_diphone', 16000, 'it', 'festvox-itapc16k', 'festvox-gpl'],
-      ['czech_dita', 32000, 'cs', 'festvox-czech-dita', 'festvox-gpl'],
-      ['czech_krb', 32000, 'cs', 'festvox-czech-krb', 'festvox-gpl'],
-      ['czech_machac', 32000, 'cs', 'festvox-czech-machac', 'festvox-gpl'],
-      ['czech_ph', 44100, 'cs', 'festvox-czech-ph', 'festvox-gpl'],
-      ['suo_fi_lj_diphone', 22050, 'fi', 'festvox-suopuhe-lj', 'festvox-gpl'],
-      ['hy_fi_mv_diphone', 22050, 'fi', 'festvox-suopuhe-mv', 'festvox-gpl'],
-      ['upc_ca_ona_hts', 16000, 'ca', 'festvox-ca-ona-hts', 'festvox-lgpl'],
-      ['msu_ru_nsh_clunits', 16000, 'ru', 'festvox-ru', 'festvox-ru'],
+      ['lp_diphone', 16000, 'festvox-italp16k', 'festvox-gpl'],
+      ['pc_diphone', 16000, 'festvox-itapc16k', 'festvox-gpl'],
+      ['czech_dita', 32000, 'festvox-czech-dita', 'festvox-gpl'],
+      ['czech_krb', 32000, 'festvox-czech-krb', 'festvox-gpl'],
+      ['czech_machac', 32000, 'festvox-czech-machac', 'festvox-gpl'],
+      ['czech_ph', 44100, 'festvox-czech-ph', 'festvox-gpl'],
+      ['suo_fi_lj_diphone', 22050, 'festvox-suopuhe-lj', 'festvox-gpl'],
+      ['hy_fi_mv_diphone', 22050, 'festvox-suopuhe-mv', 'festvox-gpl'],
+      ['upc_ca_ona_hts', 16000, 'festvox-ca-ona-hts', 'festvox-lgpl'],
+      ['msu_ru_nsh_clunits', 16000, 'festvox-ru', 'festvox-ru'],
     ] as const
-  ).map(([v, rate, lang, pkg, license]) =>
+  ).map(([v, rate, pkg, license]) =>
     debianVoice({
       engine: 'festival', engineVoice: v, install: `apt-get install festival ${pkg}`, debianPackages: ['festival', pkg], sampleRate: rate,
-      accent: `en-x-${lang}`, realSpeaker: v, license: LICENSES[license], reserved: false,
+      accent: `en-x-${FESTIVAL_VOICE_LANGUAGE[v]}`, realSpeaker: v, license: LICENSES[license], reserved: false,
     }),
   ),
   ...(
