@@ -99,11 +99,8 @@ try {
     console.log(`| ${r.system} | ${r.wer.toFixed(2)} | ${r.errors} (${r.sub}/${r.del}/${r.ins}) | ${(r.ser ?? NaN).toFixed(2)} | ${r.seconds.toFixed(1)} |`);
   }
   if (keep) {
-    const hyp = (f) => new Map(readFileSync(join(tmp, f), 'utf8').split('\n').filter(Boolean).map((l) => [l.split(' ')[0], l.split(' ').slice(1).join(' ')]));
-    const ours = hyp('ours.txt');
-    const ps = hyp('ps.txt');
     mkdirSync(keep, { recursive: true });
-    const rows = ids.map((id, i) => [abs[i], items[i].text, ours.get(id) ?? '', ps.get(id) ?? ''].join('\t'));
+    const rows = ids.map((id, i) => [abs[i], items[i].text, oursById.get(id) ?? '', ps.get(id) ?? ''].join('\t'));
     writeFileSync(join(keep, 'hyp.tsv'), ['audio\tref\tours\tpocketsphinx', ...rows].join('\n') + '\n');
     console.log(`per-utterance hypotheses: ${join(keep, 'hyp.tsv')}`);
   }
