@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { resolveFbankOptions, resolveMfccOptions, type MfccOptions } from './options.js';
 import type { FeatureType } from './extractor.js';
 import type { FeatureMatrix } from './matrix.js';
+import type { EdgePad } from './edge-pad.js';
 
 /** The model directory file that says how audio becomes the model's input features. */
 export const FEATURES_FILE = 'features.json';
@@ -17,12 +18,15 @@ export const FEATURES_FILE = 'features.json';
  * global CMVN (streaming-friendly: the same for every segment).
  * `streamingPrior` (optional, with "utterance"): the training utterances' average mean and standard deviation, which
  * the streaming front end blends in, as `frames` frames' worth, until it has heard enough speech (streaming-prior.ts).
+ * `edgePad` (optional): {"seconds": s, "level": sd}: quiet noise added at both ends of every segment before its
+ * features (edge-pad.ts), as the model was trained; word times are measured without it.
  */
 export interface FeatureConfig {
   type: FeatureType;
   options: Partial<MfccOptions>;
   normalize: 'none' | 'utterance' | { mean: number[]; std: number[] };
   streamingPrior?: StreamingPrior;
+  edgePad?: EdgePad;
 }
 
 /** Per-dimension statistics [dim] and the weight in frames they carry. */
@@ -54,7 +58,7 @@ export function parseFeatureConfig(raw: unknown, source: string): FeatureConfig 
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('expected a JSON object');
   const o = raw as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['type', 'options', 'normalize', 'streamingPrior'].includes(k)) fail(`unknown key '${k}'`);
+  for (const k of Object.keys(o)) if (!['type', 'options', 'normalize', 'streamingPrior', 'edgePad'].includes(k)) fail(`unknown key '${k}'`);
   const type = o.type ?? 'fbank';
   if (type !== 'fbank' && type !== 'mfcc') fail(`type must be "fbank" or "mfcc", got ${JSON.stringify(type)}`);
   const options = o.options ?? {};
@@ -81,6 +85,15 @@ export function parseFeatureConfig(raw: unknown, source: string): FeatureConfig 
     const frames = prior.frames ?? 200;
     if (typeof frames !== 'number' || !(frames >= 0)) fail('streamingPrior.frames must be a number >= 0');
     config.streamingPrior = { mean: prior.mean, std: prior.std, frames: frames as number };
+  }
+  if (o.edgePad !== undefined) {
+    const p = o.edgePad as { seconds?: unknown; level?: unknown } | null;
+    const ok = (v: unknown, max: number): v is number => typeof v === 'number' && v >= 0 && v <= max;
+    if (typeof p !== 'object' || p === null || !ok(p.seconds, 5) || !ok(p.level, 1)) {
+      fail('edgePad must be {"seconds": 0-5, "level": 0-1}');
+    }
+    const e = p as { seconds: number; level: number };
+    config.edgePad = { seconds: e.seconds, level: e.level };
   }
   try {
     featureDim(config);

@@ -67,9 +67,10 @@ export interface TrainConfig {
   /**
    * Band of the fbank mel filters in Hz (Kaldi low_freq/high_freq; highFreq 0 = Nyquist). A model for telephone or
    * 8 kHz speech can be trained on 20-3800 Hz only, so wideband training audio and narrowband test audio look
-   * alike to it. Written to the model's features.json so inference computes the same.
+   * alike to it. `edgePad`: seconds of quiet noise around every utterance (src/features/edge-pad.ts), for models
+   * that must read tightly cut recordings. Written to the model's features.json so inference computes the same.
    */
-  features: { lowFreq: number; highFreq: number };
+  features: { lowFreq: number; highFreq: number; edgePad: number };
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -97,7 +98,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   tokenizer: 'char',
   bpeVocabSize: 128,
   dynamicChunk: null,
-  features: { lowFreq: 20, highFreq: 0 },
+  features: { lowFreq: 20, highFreq: 0, edgePad: 0 },
 };
 
 export interface ExperimentConfig {
@@ -150,11 +151,12 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   check(where, c.specAugment === null || isObject(c.specAugment), 'train.specAugment must be an object or null');
   check(where, Array.isArray(c.speedPerturb) && c.speedPerturb.every((f) => num(f, 0.5) && f <= 2), 'train.speedPerturb must be a list of factors in [0.5, 2]');
   const la = c.levelAugment;
-  check(where, la === null || (isObject(la) && Object.keys(la).every((k) => k in LEVEL_AUGMENT_DEFAULTS)), 'train.levelAugment must be null or an object with prob, maxExpand, edgePadMaxFrames, edgePadMaxDb');
+  check(where, la === null || (isObject(la) && Object.keys(la).every((k) => k in LEVEL_AUGMENT_DEFAULTS)), 'train.levelAugment must be null or an object with prob, maxExpand, edgePadMaxFrames, edgePadMaxDb, edgeTrimProb, edgeTrimDb');
   if (la !== null) {
     const l = { ...LEVEL_AUGMENT_DEFAULTS, ...la };
-    check(where, num(l.prob, 0) && l.prob <= 1 && num(l.maxExpand, 0) && int(l.edgePadMaxFrames, 0) && num(l.edgePadMaxDb, 0),
-      'train.levelAugment needs prob in [0, 1], maxExpand >= 0, an integer edgePadMaxFrames >= 0, edgePadMaxDb >= 0');
+    check(where, num(l.prob, 0) && l.prob <= 1 && num(l.maxExpand, 0) && int(l.edgePadMaxFrames, 0) && num(l.edgePadMaxDb, 0)
+      && num(l.edgeTrimProb, 0) && l.edgeTrimProb <= 1 && num(l.edgeTrimDb, 0),
+      'train.levelAugment needs prob in [0, 1], maxExpand >= 0, an integer edgePadMaxFrames >= 0, edgePadMaxDb >= 0, edgeTrimProb in [0, 1], edgeTrimDb >= 0');
   }
   check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
   check(where, c.tokenizer === 'char' || c.tokenizer === 'bpe', 'train.tokenizer must be "char" or "bpe"');
@@ -164,6 +166,7 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   const f = c.features;
   check(where, num(f.lowFreq, 0) && num(f.highFreq, 0) && (f.highFreq === 0 || f.highFreq > f.lowFreq) && f.highFreq <= 8000,
     'train.features needs 0 <= lowFreq < highFreq <= 8000 (highFreq 0: up to Nyquist)');
+  check(where, num(f.edgePad, 0) && f.edgePad <= 5, 'train.features.edgePad must be seconds in [0, 5]');
   return c;
 }
 

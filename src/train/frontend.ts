@@ -1,5 +1,6 @@
 import { fbank } from '../features/compute.js';
 import type { FeatureMatrix } from '../features/matrix.js';
+import { EDGE_PAD_LEVEL, padEdges } from '../features/edge-pad.js';
 
 /**
  * The acoustic front end every model of this toolkit is trained and run with: Kaldi fbank (25 ms / 10 ms frames,
@@ -10,17 +11,23 @@ import type { FeatureMatrix } from '../features/matrix.js';
  */
 export const SAMPLE_RATE = 16000;
 
-/** Mel filter band in Hz (highFreq 0: Nyquist), as Kaldi's low_freq/high_freq. */
+/**
+ * Mel filter band in Hz (highFreq 0: Nyquist), as Kaldi's low_freq/high_freq, and the seconds of quiet noise added
+ * at each edge of every utterance (src/features/edge-pad.ts; 0 or absent: none).
+ */
 export interface FeatureBand {
   lowFreq: number;
   highFreq: number;
+  edgePad?: number;
 }
 
 export const FULL_BAND: FeatureBand = { lowFreq: 20, highFreq: 0 };
 
-/** Raw log-mel features [frames, inputDim] of 16 kHz mono samples (before normalisation). */
+/** Raw log-mel features [frames, inputDim] of 16 kHz mono samples (before normalisation), edge padding included. */
 export function rawFeatures(samples: Float32Array | Float64Array, inputDim: number, band: FeatureBand = FULL_BAND): FeatureMatrix {
-  return fbank(samples, { numMelBins: inputDim, dither: 0, sampleFrequency: SAMPLE_RATE, lowFreq: band.lowFreq, highFreq: band.highFreq });
+  const pad = band.edgePad ?? 0;
+  const input = pad > 0 ? padEdges(samples, SAMPLE_RATE, { seconds: pad, level: EDGE_PAD_LEVEL }) : samples;
+  return fbank(input, { numMelBins: inputDim, dither: 0, sampleFrequency: SAMPLE_RATE, lowFreq: band.lowFreq, highFreq: band.highFreq });
 }
 
 /**
@@ -55,7 +62,9 @@ export function featuresJson(inputDim: number, band: FeatureBand = FULL_BAND): s
   const options = band.lowFreq === FULL_BAND.lowFreq && band.highFreq === FULL_BAND.highFreq
     ? { numMelBins: inputDim }
     : { numMelBins: inputDim, lowFreq: band.lowFreq, highFreq: band.highFreq };
-  return JSON.stringify({ type: 'fbank', options, normalize: 'utterance' }, null, 2) + '\n';
+  const pad = band.edgePad ?? 0;
+  const edgePad = pad > 0 ? { edgePad: { seconds: pad, level: EDGE_PAD_LEVEL } } : {};
+  return JSON.stringify({ type: 'fbank', options, normalize: 'utterance', ...edgePad }, null, 2) + '\n';
 }
 
 /** {@link rawFeatures} then {@link normalizeFeatures}. */

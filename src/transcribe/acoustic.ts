@@ -3,6 +3,7 @@ import { createFeatureExtractor } from '../features/extractor.js';
 import { concatFrames, type FeatureMatrix } from '../features/matrix.js';
 import { forward, logProbs, minInputFrames, outputLength, type AcousticModel } from '../model/index.js';
 import { normalizeFeatures, type FeatureConfig } from '../features/config-file.js';
+import { padEdges } from '../features/edge-pad.js';
 
 /** Frame log-posteriors of one segment: `data` is `[frames, vocab]`, natural log. */
 export interface SegmentPosteriors {
@@ -11,11 +12,16 @@ export interface SegmentPosteriors {
   vocab: number;
 }
 
-/** Input features of a segment (16 kHz mono floats in [-1, 1)), normalised as the model was trained. */
+/**
+ * Input features of a segment (16 kHz mono floats in [-1, 1)), normalised as the model was trained; with the
+ * config's edge padding, when it has one (the features then start `edgePadSeconds(config)` before the samples).
+ */
 export function segmentFeatures(samples: Float32Array | Float64Array, config: FeatureConfig): FeatureMatrix {
   // dither off: inference must be deterministic
   const ex = createFeatureExtractor(config.type, { ...config.options, dither: 0, subtractMean: false });
-  const m = concatFrames([ex.accept(samples), ex.flush()], ex.dim);
+  const rate = config.options.sampleFrequency ?? 16000;
+  const input = config.edgePad && config.edgePad.seconds > 0 ? padEdges(samples, rate, config.edgePad) : samples;
+  const m = concatFrames([ex.accept(input), ex.flush()], ex.dim);
   normalizeFeatures(m, config);
   return m;
 }
@@ -55,4 +61,11 @@ export function posteriorsOf(model: AcousticModel, feats: FeatureMatrix[]): Segm
     const frames = Math.min(outLens[b], outputLength(c, lengths[b]));
     return { data: data.slice(b * T2 * vocab, (b * T2 + frames) * vocab), frames, vocab };
   });
+}
+
+/** Seconds of padding before a segment's samples in its features: subtracted from the decoder's word times. */
+export function edgePadSeconds(config: FeatureConfig): number {
+  if (!config.edgePad) return 0;
+  const rate = config.options.sampleFrequency ?? 16000;
+  return Math.round(config.edgePad.seconds * rate) / rate;
 }

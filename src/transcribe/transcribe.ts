@@ -1,7 +1,7 @@
 import { audioChunks, type AudioInput } from '../audio/index.js';
 import { errorMessage, fileError } from '../util/errors.js';
 import type { Hypothesis } from '../decode/index.js';
-import { posteriorsOf, segmentFeatures, type SegmentPosteriors } from './acoustic.js';
+import { edgePadSeconds, posteriorsOf, segmentFeatures, type SegmentPosteriors } from './acoustic.js';
 import type { Recognizer } from './recognizer.js';
 import { createSegmenter, type AudioSegment, type SegmenterOptions } from './segmenter.js';
 import { AsrError } from '../util/errors.js';
@@ -59,16 +59,18 @@ export function recognizeSegment(r: Recognizer, samples: Float32Array | Float64A
 /** Decodes one segment's log-posteriors into a transcript segment starting at `offset` and `seconds` long. */
 export function decodeSegment(r: Recognizer, post: SegmentPosteriors, offset: number, seconds: number): TranscriptSegment {
   const result = r.decoder.decode(post.data, post.frames);
-  return segmentOf(result.hypotheses, offset, seconds);
+  return segmentOf(result.hypotheses, offset, seconds, edgePadSeconds(r.features));
 }
 
-function segmentOf(hyps: Hypothesis[], offset: number, seconds: number): TranscriptSegment {
+/** `pad`: seconds of edge padding before the segment's first sample in the posteriors. */
+function segmentOf(hyps: Hypothesis[], offset: number, seconds: number, pad: number): TranscriptSegment {
   const best = hyps[0];
   const words = (best?.words ?? []).map((w) => ({
     word: w.word,
-    // the decoder's frame times can reach past the segment's edges (subsampling rounds up): keep them inside
-    start: offset + Math.min(Math.max(w.start, 0), seconds),
-    end: offset + Math.min(Math.max(w.end, 0), seconds),
+    // the decoder's frame times can reach past the segment's edges (subsampling rounds up, edge padding): keep
+    // them inside
+    start: offset + Math.min(Math.max(w.start - pad, 0), seconds),
+    end: offset + Math.min(Math.max(w.end - pad, 0), seconds),
     confidence: w.confidence,
   }));
   const seg: TranscriptSegment = { start: offset, end: offset + seconds, text: best?.text ?? '', words };
