@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { levelAugment } from '../src/features/level-augment.js';
+import { levelAugment, trimQuietEdges } from '../src/features/level-augment.js';
 import type { FeatureMatrix } from '../src/features/matrix.js';
 import { resolveTrainConfig } from '../src/train/config.js';
 import { createRng } from '../src/util/random.js';
@@ -75,10 +75,34 @@ describe('levelAugment (raw log-mel, before CMVN)', () => {
     expect(padded).toBeGreaterThan(100);
   });
 
+  it('trims quiet edge runs (each edge on its own draw), keeps the speech, and draws nothing when off', () => {
+    const lv = [...Array(8).fill(-8), ...Array(24).fill(0), ...Array(8).fill(-8)] as number[];
+    const m = ramp(lv);
+    const all = trimQuietEdges(m, createRng(3), 1, 15);
+    expect(all.numFrames).toBe(24);
+    for (let t = 0; t < 24; t++) expect(mean(all, t)).toBeCloseTo(mean(m, 8 + t), 5);
+    // 15 dB = 3.45 nats: a -3 run is not silence at that threshold, but is at 10 dB (2.3 nats)
+    const shallow = ramp([-3, -3, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(trimQuietEdges(shallow, createRng(3), 1, 15).numFrames).toBe(10);
+    expect(trimQuietEdges(shallow, createRng(3), 1, 10).numFrames).toBe(8);
+    const sizes = new Set<number>();
+    for (let seed = 1; seed <= 30; seed++) sizes.add(trimQuietEdges(m, createRng(seed), 0.5, 15).numFrames);
+    expect([...sizes].sort()).toEqual([24, 32, 40]);
+    // off: same matrix, and the generator is untouched so older configs draw as before
+    const a = createRng(9);
+    const b = createRng(9);
+    expect(trimQuietEdges(m, a, 0, 15)).toBe(m);
+    expect(a.uniform()).toBe(b.uniform());
+    // inside levelAugment, trimming comes before padding: a trimmed edge is padded by quieter-than-speech frames
+    const out = levelAugment(m, createRng(5), { prob: 0, edgeTrimProb: 1 });
+    expect(out.numFrames).toBe(24);
+  });
+
   it('is validated in a training config', () => {
     expect(resolveTrainConfig({ levelAugment: { prob: 0.5 } }).levelAugment).toEqual({ prob: 0.5 });
     expect(resolveTrainConfig({}).levelAugment).toBeNull();
     expect(() => resolveTrainConfig({ levelAugment: { prob: 2 } })).toThrow(/levelAugment needs prob in \[0, 1\]/);
     expect(() => resolveTrainConfig({ levelAugment: { loud: 1 } })).toThrow(/levelAugment must be null or an object/);
+    expect(() => resolveTrainConfig({ levelAugment: { edgeTrimProb: 1.5 } })).toThrow(/edgeTrimProb in \[0, 1\]/);
   });
 });

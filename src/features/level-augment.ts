@@ -24,9 +24,24 @@ export interface LevelAugmentOptions {
   edgePadMaxFrames: number;
   /** How far below the utterance's quietest frame the padding lies, in dB, drawn from [0, edgePadMaxDb]. */
   edgePadMaxDb: number;
+  /**
+   * Probability that each edge's quiet run (frames more than edgeTrimDb below the 90th percentile) is cut off, as
+   * tightly trimmed recordings (FSDD) start and end on speech. Applied before expansion and padding, so a trimmed edge
+   * can still be padded with frames far quieter than the speech, as a recording's silence would be. 0: never.
+   */
+  edgeTrimProb: number;
+  /** Level below the 90th percentile, in dB, under which edge frames count as silence for trimming. */
+  edgeTrimDb: number;
 }
 
-export const LEVEL_AUGMENT_DEFAULTS: LevelAugmentOptions = { prob: 0.5, maxExpand: 1, edgePadMaxFrames: 15, edgePadMaxDb: 15 };
+export const LEVEL_AUGMENT_DEFAULTS: LevelAugmentOptions = {
+  prob: 0.5,
+  maxExpand: 1,
+  edgePadMaxFrames: 15,
+  edgePadMaxDb: 15,
+  edgeTrimProb: 0,
+  edgeTrimDb: 15,
+};
 
 /** 10 dB in natural-log power units (fbank is ln of mel energies). */
 const NATS_PER_DB = Math.LN10 / 10;
@@ -42,13 +57,38 @@ function frameLevels(m: FeatureMatrix): Float64Array {
   return e;
 }
 
+/** 90th-percentile frame level of `e`, the reference "speech" level. */
+function referenceLevel(e: Float64Array): number {
+  const sorted = Float64Array.from(e).sort();
+  return sorted[Math.min(e.length - 1, Math.floor(0.9 * e.length))];
+}
+
 /**
- * Applies level augmentation to raw log-mel `m` [frames, dim]; returns a new matrix [frames + pad, dim]. The spectral
- * shape of every frame is kept (each frame moves by one constant), so only levels change. Draws from `rng` in a fixed
- * order, so a seeded run repeats.
+ * Cuts the quiet runs off the edges of `m` [frames, dim]: each edge with probability `prob`, frames more than `db`
+ * below the 90th-percentile level, never the loudest frame. Draws nothing when `prob` is 0.
  */
-export function levelAugment(m: FeatureMatrix, rng: Rng, options: Partial<LevelAugmentOptions> = {}): FeatureMatrix {
+export function trimQuietEdges(m: FeatureMatrix, rng: Rng, prob: number, db: number): FeatureMatrix {
+  if (prob <= 0 || m.numFrames === 0) return m;
+  const cutLeft = rng.uniform() < prob;
+  const cutRight = rng.uniform() < prob;
+  const e = frameLevels(m);
+  const floor = referenceLevel(e) - db * NATS_PER_DB;
+  let start = 0;
+  let end = m.numFrames;
+  if (cutLeft) while (start < end - 1 && e[start] < floor) start++;
+  if (cutRight) while (end - 1 > start && e[end - 1] < floor) end--;
+  if (start === 0 && end === m.numFrames) return m;
+  return { numFrames: end - start, dim: m.dim, data: m.data.slice(start * m.dim, end * m.dim) };
+}
+
+/**
+ * Applies level augmentation to raw log-mel `m` [frames, dim]; returns a new matrix [frames - trimmed + pad, dim].
+ * The spectral shape of every frame is kept (each frame moves by one constant), so only levels change. Draws from
+ * `rng` in a fixed order, so a seeded run repeats (and runs without edge trimming draw as they did before it).
+ */
+export function levelAugment(m0: FeatureMatrix, rng: Rng, options: Partial<LevelAugmentOptions> = {}): FeatureMatrix {
   const o = { ...LEVEL_AUGMENT_DEFAULTS, ...options };
+  const m = trimQuietEdges(m0, rng, o.edgeTrimProb, o.edgeTrimDb);
   const { numFrames: T, dim: D } = m;
   const expand = rng.uniform() < o.prob ? o.maxExpand * rng.uniform() : 0;
   const pad = rng.uniform() < o.prob;
@@ -58,8 +98,7 @@ export function levelAugment(m: FeatureMatrix, rng: Rng, options: Partial<LevelA
   if (T === 0 || (expand === 0 && padLeft + padRight === 0)) return { numFrames: T, dim: D, data: m.data.slice() };
 
   const e = frameLevels(m);
-  const sorted = Float64Array.from(e).sort();
-  const ref = sorted[Math.min(T - 1, Math.floor(0.9 * T))];
+  const ref = referenceLevel(e);
   const out = new Float32Array((T + padLeft + padRight) * D);
   let quietest = 0;
   for (let t = 1; t < T; t++) if (e[t] < e[quietest]) quietest = t;
