@@ -4,7 +4,7 @@ import { runCommand, parseIntOption, parseNumber } from './run.js';
 import { createProgress } from './progress.js';
 import { AsrError, fileError } from '../util/errors.js';
 import {
-  buildKneserNey, corpusFromFile, loadLm, perplexityOfFile, readArpaFile, wordsOfText, writeArpaFile, writeBinaryLm, totalNgrams,
+  buildKneserNey, closeLm, corpusFromFile, loadLm, perplexityOfFile, readArpaFile, wordsOfText, writeArpaFile, writeBinaryLm, totalNgrams,
   type NgramLm,
 } from '../lm/index.js';
 
@@ -16,6 +16,7 @@ interface BuildOptions {
   limitVocab?: string;
   discountFallback?: string[] | boolean;
   skipSymbols?: boolean;
+  closed?: boolean;
 }
 
 /** Progress in megabytes for reading large files; silent for files read within a second. */
@@ -56,6 +57,7 @@ export function registerLm(program: Command, setExitCode: (code: number) => void
     .option('--limit-vocab <file>', 'keep only n-grams whose words are all in this word list (lmplz --limit_vocab_file)')
     .option('--discount-fallback [d...]', 'when closed-form discounts fail (tiny or artificial text), use these D1 D2 D3+ (default 0.5 1 1.5)')
     .option('--skip-symbols', 'treat <s>, </s> and <unk> in the text as spaces instead of failing', false)
+    .option('--closed', 'a grammar instead of a smoothed model: maximum-likelihood n-grams and no back-off (-99), so only word sequences whose n-grams occur in the text are allowed (built from single words: exactly one word, like a one-word JSGF grammar)', false)
     .action(async (opts: BuildOptions) => {
       setExitCode(
         await runCommand(() => {
@@ -86,20 +88,23 @@ export function registerLm(program: Command, setExitCode: (code: number) => void
             order,
             prune,
             limitVocab,
-            discountFallback: fallback,
+            // a closed model replaces the smoothed probabilities, so tiny grammar texts need no discounts of their own
+            discountFallback: fallback ?? (opts.closed ? [] : undefined),
             // Stage notes only where they help: texts that take a while.
             onStage: (note) => {
               if (corpus.tokens.length > 1e6) process.stderr.write(`${note} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
             },
           });
-          for (const w of stats.warnings) process.stderr.write(`asr: warning: ${w}\n`);
+          // a closed model discards the smoothing, so warnings about its discounts do not apply
+          if (!opts.closed) for (const w of stats.warnings) process.stderr.write(`asr: warning: ${w}\n`);
           process.stderr.write(`${corpus.words} words, ${corpus.sentences} sentences, ${corpus.vocab.length - 3} word types\n`);
           stats.countsPruned.forEach((c, i) => {
             const d = stats.discounts[i];
             const all = stats.counts[i] !== c ? `/${stats.counts[i]}` : '';
             process.stderr.write(`${i + 1}-grams ${c}${all} D1=${d[0].toFixed(6)} D2=${d[1].toFixed(6)} D3+=${d[2].toFixed(6)}\n`);
           });
-          writeModel(model, opts.output);
+          writeModel(opts.closed ? closeLm(model, corpus) : model, opts.output);
+          if (opts.closed) process.stderr.write('closed: maximum-likelihood n-grams, back-off weights -99\n');
           process.stderr.write(`wrote ${opts.output} (${totalNgrams(model)} n-grams) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
         }),
       );

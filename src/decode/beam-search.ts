@@ -12,6 +12,7 @@
  * The search is incremental (`advance` per chunk of frames, `finish` at the end) so streaming uses it as is.
  */
 import { type LmState, type NgramLm, beginState, nullState, scoreWord } from '../lm/model.js';
+import { bestNextLog10 } from '../lm/lookahead.js';
 import { ctcAlign, wordsFromLabels, type DecodedWord, type TokenSpan } from './align.js';
 import { SPACE, hotwordChild, type HotwordTrie } from './hotwords.js';
 import type { TokenSet } from './tokens.js';
@@ -36,6 +37,12 @@ export interface BeamSearchOptions {
   oovPenalty?: number;
   /** Penalise a partial word as soon as it stops being a prefix of an LM word (default true with an LM). */
   partialWordPruning?: boolean;
+  /**
+   * LM look-ahead (default true with an LM): a word that begins is charged the best LM score any word could get
+   * there (src/lm/lookahead.ts), exchanged for its own score when it ends. Totals are unchanged; only what the
+   * beam keeps on the way is.
+   */
+  lmLookahead?: boolean;
   /** Add the LM's `</s>` score at the end (default true). */
   scoreEndOfSentence?: boolean;
   /** Hotword trie (buildHotwordTrie). */
@@ -92,6 +99,8 @@ class PrefixTree {
   text = new Float64Array(1024);
   lm = new Float64Array(1024);
   hot = new Float64Array(1024);
+  /** Weighted LM look-ahead charged to the current partial word (0 between words). */
+  look = new Float64Array(1024);
   prefLo = new Int32Array(1024);
   prefHi = new Int32Array(1024);
   hotNode = new Int32Array(1024);
@@ -117,6 +126,7 @@ class PrefixTree {
       this.text = grow(this.text);
       this.lm = grow(this.lm);
       this.hot = grow(this.hot);
+      this.look = grow(this.look);
       this.prefLo = grow(this.prefLo);
       this.prefHi = grow(this.prefHi);
       this.hotNode = grow(this.hotNode);
@@ -169,6 +179,7 @@ export function createBeamSearch(ts: TokenSet, opts: BeamSearchOptions = {}): Be
   const beta = lm ? opts.wordBonus ?? 1.0 : 0;
   const oovPenalty = opts.oovPenalty ?? -10;
   const pruning = lm !== undefined && (opts.partialWordPruning ?? true);
+  const lookahead = lm !== undefined && (opts.lmLookahead ?? true);
   const scoreEos = opts.scoreEndOfSentence ?? true;
   const hot = opts.hotwordTrie && opts.hotwordTrie.phrases > 0 ? opts.hotwordTrie : undefined;
   const frameDuration = opts.frameDuration ?? 0.04;
@@ -287,6 +298,7 @@ export function createBeamSearch(ts: TokenSet, opts: BeamSearchOptions = {}): Be
     let score = tree.text[node];
     let lmLn = tree.lm[node];
     let hotSum = tree.hot[node];
+    let look = tree.look[node];
     let partial = parentPartial;
     let lo = tree.prefLo[node];
     let hi = tree.prefHi[node];
@@ -297,10 +309,11 @@ export function createBeamSearch(ts: TokenSet, opts: BeamSearchOptions = {}): Be
     if (isBoundary && partial.length > 0) {
       if (lm && state) {
         const r = completeWord(partial, state, pruning && lo < 0);
-        score += r.delta;
+        score += r.delta - look;
         lmLn += r.lnp;
         state = r.next;
       }
+      look = 0;
       if (hot) {
         const d = hotBoundary(n);
         score += d;
@@ -311,6 +324,10 @@ export function createBeamSearch(ts: TokenSet, opts: BeamSearchOptions = {}): Be
       hi = allWords;
     }
     if (text.length > 0) {
+      if (lookahead && partial.length === 0 && state) {
+        look = alpha * bestNextLog10(lm as NgramLm, state) * LN10;
+        score += look;
+      }
       if (pruning && lo >= 0) {
         if (narrowPrefix(prefixes as WordPrefixes, lo, hi, partial.length, text, range)) {
           lo = range[0];
@@ -331,6 +348,7 @@ export function createBeamSearch(ts: TokenSet, opts: BeamSearchOptions = {}): Be
     tree.text[n] = score;
     tree.lm[n] = lmLn;
     tree.hot[n] = hotSum;
+    tree.look[n] = look;
     tree.prefLo[n] = lo;
     tree.prefHi[n] = hi;
     tree.partial.push(partial);
@@ -526,7 +544,7 @@ export function createBeamSearch(ts: TokenSet, opts: BeamSearchOptions = {}): Be
     if (lm && state) {
       if (partial.length > 0) {
         const r = completeWord(partial, state, pruning && tree.prefLo[n] < 0);
-        text += r.delta;
+        text += r.delta - tree.look[n];
         lmLn += r.lnp;
         state = r.next;
       }

@@ -9,3 +9,5 @@ export { writeArpaFile, writeArpaTo, arpaToString, formatFloat32 } from './arpa-
 export { lmToBinary, lmFromBinary, readBinaryLm, writeBinaryLm, isBinaryLm } from './binary.js';
 export { loadLm } from './load.js';
 export { scoreSentence, perplexityOfText, perplexityOfFile, perplexityAccumulator, type PerplexityReport } from './evaluate.js';
+export { bestNextLog10 } from './lookahead.js';
+export { closeLm, CLOSED_LOG10 } from './closed.js';
