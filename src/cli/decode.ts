@@ -29,6 +29,7 @@ export interface DecodeCliOptions {
   beamPrune: string;
   oovPenalty: string;
   partialPruning: boolean;
+  lmLookahead: boolean;
 }
 
 /** The decode options shared by `asr decode` and the commands that transcribe (same flags, same meaning). */
@@ -49,7 +50,8 @@ export function addDecodeOptions(cmd: Command): Command {
     .option('--token-min-logprob <lp>', 'tokens below this log-probability are not tried (except the best)', '-10')
     .option('--beam-prune <lp>', 'drop hypotheses this far below the best (natural log)', '-20')
     .option('--oov-penalty <p>', 'added once for a word the LM cannot spell (natural log)', '-10')
-    .option('--no-partial-pruning', 'penalise unknown spellings only when the word ends, not as soon as they leave the LM vocabulary');
+    .option('--no-partial-pruning', 'penalise unknown spellings only when the word ends, not as soon as they leave the LM vocabulary')
+    .option('--no-lm-lookahead', 'score each word with the LM only when it ends, not charge the best possible score when it begins');
 }
 
 /** Decode options from the flags of addDecodeOptions (LM and hotwords loaded by the caller). */
@@ -73,6 +75,7 @@ export function decodeOptionsFrom(opts: DecodeCliOptions, lm: NgramLm | undefine
     beamPruneLogProb: parseNumber(opts.beamPrune, '--beam-prune'),
     oovPenalty: parseNumber(opts.oovPenalty, '--oov-penalty'),
     partialWordPruning: opts.partialPruning,
+    lmLookahead: opts.lmLookahead,
   };
 }
 
