@@ -41,6 +41,11 @@ export function defaultFeatureConfig(inputDim: number): FeatureConfig {
   return { type: 'fbank', options: { numMelBins: inputDim }, normalize: 'utterance' };
 }
 
+/** Sample rate (Hz) a config's features are computed at: Kaldi's default 16 kHz unless the options say. */
+export function featureSampleRate(c: FeatureConfig): number {
+  return c.options.sampleFrequency ?? 16000;
+}
+
 /** Dimension of the features a config produces. */
 export function featureDim(c: FeatureConfig): number {
   if (c.type === 'mfcc') {

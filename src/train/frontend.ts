@@ -1,6 +1,6 @@
 import { fbank } from '../features/compute.js';
 import type { FeatureMatrix } from '../features/matrix.js';
-import { EDGE_PAD_LEVEL, padEdges } from '../features/edge-pad.js';
+import { EDGE_PAD_LEVEL, padEdges, type EdgePad } from '../features/edge-pad.js';
 
 /**
  * The acoustic front end every model of this toolkit is trained and run with: Kaldi fbank (25 ms / 10 ms frames,
@@ -23,10 +23,15 @@ export interface FeatureBand {
 
 export const FULL_BAND: FeatureBand = { lowFreq: 20, highFreq: 0 };
 
+/** The edge padding a training front end adds (and its features.json declares), or null for none. */
+function edgePadOf(band: FeatureBand): EdgePad | null {
+  return (band.edgePad ?? 0) > 0 ? { seconds: band.edgePad as number, level: EDGE_PAD_LEVEL } : null;
+}
+
 /** Raw log-mel features [frames, inputDim] of 16 kHz mono samples (before normalisation), edge padding included. */
 export function rawFeatures(samples: Float32Array | Float64Array, inputDim: number, band: FeatureBand = FULL_BAND): FeatureMatrix {
-  const pad = band.edgePad ?? 0;
-  const input = pad > 0 ? padEdges(samples, SAMPLE_RATE, { seconds: pad, level: EDGE_PAD_LEVEL }) : samples;
+  const pad = edgePadOf(band);
+  const input = pad ? padEdges(samples, SAMPLE_RATE, pad) : samples;
   return fbank(input, { numMelBins: inputDim, dither: 0, sampleFrequency: SAMPLE_RATE, lowFreq: band.lowFreq, highFreq: band.highFreq });
 }
 
@@ -62,9 +67,8 @@ export function featuresJson(inputDim: number, band: FeatureBand = FULL_BAND): s
   const options = band.lowFreq === FULL_BAND.lowFreq && band.highFreq === FULL_BAND.highFreq
     ? { numMelBins: inputDim }
     : { numMelBins: inputDim, lowFreq: band.lowFreq, highFreq: band.highFreq };
-  const pad = band.edgePad ?? 0;
-  const edgePad = pad > 0 ? { edgePad: { seconds: pad, level: EDGE_PAD_LEVEL } } : {};
-  return JSON.stringify({ type: 'fbank', options, normalize: 'utterance', ...edgePad }, null, 2) + '\n';
+  const edgePad = edgePadOf(band);
+  return JSON.stringify({ type: 'fbank', options, normalize: 'utterance', ...(edgePad ? { edgePad } : {}) }, null, 2) + '\n';
 }
 
 /** {@link rawFeatures} then {@link normalizeFeatures}. */

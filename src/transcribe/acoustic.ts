@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createFeatureExtractor } from '../features/extractor.js';
 import { concatFrames, type FeatureMatrix } from '../features/matrix.js';
 import { forward, logProbs, minInputFrames, outputLength, type AcousticModel } from '../model/index.js';
-import { normalizeFeatures, type FeatureConfig } from '../features/config-file.js';
+import { featureSampleRate, normalizeFeatures, type FeatureConfig } from '../features/config-file.js';
 import { padEdges } from '../features/edge-pad.js';
 
 /** Frame log-posteriors of one segment: `data` is `[frames, vocab]`, natural log. */
@@ -19,8 +19,7 @@ export interface SegmentPosteriors {
 export function segmentFeatures(samples: Float32Array | Float64Array, config: FeatureConfig): FeatureMatrix {
   // dither off: inference must be deterministic
   const ex = createFeatureExtractor(config.type, { ...config.options, dither: 0, subtractMean: false });
-  const rate = config.options.sampleFrequency ?? 16000;
-  const input = config.edgePad && config.edgePad.seconds > 0 ? padEdges(samples, rate, config.edgePad) : samples;
+  const input = config.edgePad && config.edgePad.seconds > 0 ? padEdges(samples, featureSampleRate(config), config.edgePad) : samples;
   const m = concatFrames([ex.accept(input), ex.flush()], ex.dim);
   normalizeFeatures(m, config);
   return m;
@@ -66,6 +65,6 @@ export function posteriorsOf(model: AcousticModel, feats: FeatureMatrix[]): Segm
 /** Seconds of padding before a segment's samples in its features: subtracted from the decoder's word times. */
 export function edgePadSeconds(config: FeatureConfig): number {
   if (!config.edgePad) return 0;
-  const rate = config.options.sampleFrequency ?? 16000;
+  const rate = featureSampleRate(config);
   return Math.round(config.edgePad.seconds * rate) / rate;
 }

@@ -4,7 +4,7 @@ import { AsrError, errorMessage, fileError } from '../util/errors.js';
 import { disposeModel, loadModel, type AcousticModel } from '../model/index.js';
 import { createCtcDecoder, createTokenSet, type CtcDecoder, type DecodeOptions, type TokenSet } from '../decode/index.js';
 import { loadLm, type NgramLm } from '../lm/index.js';
-import { readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
+import { featureSampleRate, readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
 
 /** LM file names looked for in a model directory, in order. */
 export const MODEL_LM_FILES = ['lm.bin', 'lm.arpa'];
@@ -68,7 +68,7 @@ export function loadRecognizer(dir: string, opts: RecognizerOptions = {}): Recog
         throw new AsrError(errorMessage(e).startsWith(lmPath) ? errorMessage(e) : `${lmPath}: ${errorMessage(e)}`);
       }
     }
-    const sampleRate = features.options.sampleFrequency ?? 16000;
+    const sampleRate = featureSampleRate(features);
     const frameShift = (features.options.frameShift ?? 10) / 1000;
     const frameDuration = decode.frameDuration ?? frameShift * model.config.subsampling.factor;
     const decoder = createCtcDecoder(tokenSet, { ...decode, lm, frameDuration });
