@@ -109,11 +109,9 @@ const sleep = (t) => new Promise((r) => setTimeout(r, t));
 // ---- WER cost of streaming ------------------------------------------------------------------------------------
 const manifestPath = arg('--manifest', undefined);
 if (manifestPath) {
-  const tf = await import('@tensorflow/tfjs');
   const { loadManifest } = await import(join(dist, 'data', 'manifest.js'));
   const { wer } = await import(join(dist, 'eval', 'index.js'));
-  const { forward } = await import(join(dist, 'model', 'index.js'));
-  const { fbank, mfcc } = await import(join(dist, 'features', 'index.js'));
+  const { segmentFeatures, posteriorsOf } = await import(join(dist, 'transcribe', 'index.js'));
   const { createCtcDecoder } = await import(join(dist, 'decode', 'index.js'));
   const limit = Number(arg('--limit', '0'));
   let entries = await loadManifest(manifestPath);
@@ -135,26 +133,9 @@ if (manifestPath) {
     rec.finish();
     rec.dispose();
     streamed.push(texts.join(' ').toLowerCase());
-    const opts = { ...fc.options, dither: 0 };
-    const m = fc.type === 'mfcc' ? mfcc(audio, opts) : fbank(audio, opts);
-    const D = m.dim;
-    if (fc.normalize === 'utterance') {
-      for (let d = 0; d < D; d++) {
-        let mu = 0;
-        let sq = 0;
-        for (let t = 0; t < m.numFrames; t++) {
-          mu += m.data[t * D + d];
-          sq += m.data[t * D + d] ** 2;
-        }
-        mu /= m.numFrames;
-        const inv = 1 / Math.sqrt(Math.max(sq / m.numFrames - mu * mu, 1e-5));
-        for (let t = 0; t < m.numFrames; t++) m.data[t * D + d] = (m.data[t * D + d] - mu) * inv;
-      }
-    } else if (fc.normalize !== 'none') {
-      for (let t = 0; t < m.numFrames; t++) for (let d = 0; d < D; d++) m.data[t * D + d] = (m.data[t * D + d] - fc.normalize.mean[d]) / fc.normalize.std[d];
-    }
-    const lp = tf.tidy(() => tf.logSoftmax(forward(assets.model, tf.tensor3d(m.data, [1, m.numFrames, D]), [m.numFrames]).logits, -1).dataSync());
-    full.push(decoder.decode(lp, lp.length / assets.tokens.length).hypotheses[0]?.text.toLowerCase() ?? '');
+    // whole-utterance recognition exactly as asr eval does it (the model's normalisation and edge padding)
+    const [lp] = posteriorsOf(assets.model, [segmentFeatures(audio, fc)]);
+    full.push(decoder.decode(lp.data, lp.frames).hypotheses[0]?.text.toLowerCase() ?? '');
   }
   const pc = (x) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
   console.log(`WER on ${entries.length} utterances of ${manifestPath}: full context ${pc(wer(refs, full))}, streaming (chunk ${chunkMs} ms, ${leftChunks} left) ${pc(wer(refs, streamed))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
