@@ -3,7 +3,27 @@
 // Usage: node local/drop_voices.mjs in.jsonl valid.jsonl out.jsonl
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 const [input, valid, out] = process.argv.slice(2);
-const rows = (f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+const fail = (message) => {
+  console.error(`drop_voices: ${message}`);
+  process.exit(1);
+};
+if (!out) fail('usage: node local/drop_voices.mjs in.jsonl valid.jsonl out.jsonl');
+const rows = (f) => {
+  let text;
+  try {
+    text = readFileSync(f, 'utf8');
+  } catch {
+    fail(`cannot read ${f}`);
+  }
+  return text.split('\n').flatMap((l, i) => {
+    if (l.trim() === '') return [];
+    try {
+      return [JSON.parse(l)];
+    } catch {
+      return fail(`${f}:${i + 1}: not a JSON manifest line`);
+    }
+  });
+};
 const held = new Set(rows(valid).map((r) => r.voice));
 const all = rows(input);
 const kept = all.filter((r) => !held.has(r.voice));
