@@ -154,6 +154,41 @@ describe('asr train', () => {
     expect(lastLoss(tuned)).toBeLessThan(0.5 * lastLoss(fresh));
     expect(metrics(tuned).filter((m) => m.type === 'valid').pop()?.cer).toBeLessThan(0.3);
     expect(stepOf(tuned)).toBe(2);
+    // train.newHead: word pieces instead of the base's characters; the encoder comes from the base, the head is new
+    const pieces = JSON.parse(readFileSync(frozen, 'utf8')) as { train: Record<string, unknown> };
+    Object.assign(pieces.train, { tokenizer: 'bpe', bpeVocabSize: 60, newHead: true });
+    const piecesCfg = join(mkdtempSync(join(tmpdir(), 'asr-train-cfg-')), 'config.json');
+    writeFileSync(piecesCfg, JSON.stringify(pieces));
+    const moved = join(root, 'moved');
+    const e = asr(['train', '--config', piecesCfg, '--train', manifest, '--valid', manifest, '--out', moved, '--init-from', join(base, 'final')]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stderr).toMatch(/except the CTC head, new for \d+ tokens/);
+    const movedTokens = readFileSync(join(moved, 'final', 'tokens.txt'), 'utf8').trim().split('\n');
+    const baseTokens = readFileSync(join(base, 'final', 'tokens.txt'), 'utf8').trim().split('\n');
+    expect(movedTokens).toContain('\u2581');
+    expect(movedTokens.length).not.toBe(baseTokens.length);
+    const w0 = readSafetensors(join(base, 'final', 'model.safetensors')).tensors;
+    const w1 = readSafetensors(join(moved, 'final', 'model.safetensors')).tensors;
+    expect(w1.get('ctc_head.weight')?.shape[1]).toBe(movedTokens.length);
+    let maxDiff = 0;
+    let compared = 0;
+    for (const [name, a] of w0) {
+      if (name.startsWith('ctc_head.')) continue;
+      const b = w1.get(name);
+      expect(b?.shape, name).toEqual(a.shape);
+      if (name.includes('.running_')) continue; // BatchNorm statistics move with any forward pass in training
+      for (let i = 0; i < a.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.data[i] - (b as { data: Float32Array }).data[i]));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(10);
+    expect(maxDiff).toBeLessThan(1e-4); // lr 1e-9: the encoder is the base's
+    // without newHead the init model's vocabulary wins, whatever the config's tokenizer says
+    Object.assign(pieces.train, { newHead: false });
+    writeFileSync(piecesCfg, JSON.stringify(pieces));
+    const kept = join(root, 'kept');
+    const f = asr(['train', '--config', piecesCfg, '--train', manifest, '--valid', manifest, '--out', kept, '--init-from', join(base, 'final')]);
+    expect(f.code, f.stderr).toBe(0);
+    expect(readFileSync(join(kept, 'final', 'tokens.txt'), 'utf8').trim().split('\n')).toEqual(baseTokens);
     // another width: one error line naming the model's config.json
     const wide = join(mkdtempSync(join(tmpdir(), 'asr-train-cfg-')), 'config.json');
     const cfg = JSON.parse(readFileSync(frozen, 'utf8')) as { model: Record<string, unknown> };

@@ -57,6 +57,12 @@ export interface TrainConfig {
   tokenizer: 'char' | 'bpe';
   /** BPE vocabulary size, blank included. */
   bpeVocabSize: number;
+  /**
+   * With --init-from: take the vocabulary from this config's `tokenizer` (not from the init model) and start a
+   * freshly initialised CTC head; every other weight comes from the init model (as NeMo's change_vocabulary does).
+   * For moving a trained encoder to other output units (characters to word pieces). Default false.
+   */
+  newHead: boolean;
   /** Gradient checkpointing of encoder blocks: 'auto' turns it on for wasm with large batches. */
   gradientCheckpointing: 'auto' | 'on' | 'off';
   /**
@@ -97,6 +103,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   gradientCheckpointing: 'auto',
   tokenizer: 'char',
   bpeVocabSize: 128,
+  newHead: false,
   dynamicChunk: null,
   features: { lowFreq: 20, highFreq: 0, edgePad: 0 },
 };
@@ -161,6 +168,7 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
   check(where, c.tokenizer === 'char' || c.tokenizer === 'bpe', 'train.tokenizer must be "char" or "bpe"');
   check(where, int(c.bpeVocabSize, 29), 'train.bpeVocabSize must be an integer >= 29 (blank and the base symbols)');
+  check(where, typeof c.newHead === 'boolean', 'train.newHead must be true or false');
   check(where, ['auto', 'on', 'off'].includes(c.gradientCheckpointing), 'train.gradientCheckpointing must be "auto", "on" or "off"');
   c.dynamicChunk = resolveDynamicChunk(c.dynamicChunk, where);
   const f = c.features;

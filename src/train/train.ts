@@ -168,9 +168,10 @@ function trainCtcLoss(logits: tf.Tensor3D, targets: Int32Array[], lengths: Int32
  * The model a fine-tuning run starts from. The checks name the file that disagrees, so a fine-tune never trains
  * weights under a different architecture or feature front end than the ones they were learned with.
  */
-function initialModel(dir: string, config: ModelConfig, features: string): AcousticModel {
+function initialModel(dir: string, config: ModelConfig, features: string, newHead: { seed: number } | null): AcousticModel {
   const theirs = readModelConfig(dir);
   for (const k of new Set([...Object.keys(theirs), ...Object.keys(config)]) as Set<keyof ModelConfig>) {
+    if (newHead !== null && k === 'vocabSize') continue;
     if (JSON.stringify(theirs[k]) !== JSON.stringify(config[k])) {
       throw fileError(join(dir, CONFIG_FILE), `${k} is ${JSON.stringify(theirs[k])}, the run's model config has ${JSON.stringify(config[k])}`);
     }
@@ -182,7 +183,16 @@ function initialModel(dir: string, config: ModelConfig, features: string): Acous
   if (canonical(readFeatureConfig(dir, config.inputDim)) !== canonical(ours)) {
     throw fileError(join(dir, FEATURES_FILE), `does not match the run's features (${canonical(ours)})`);
   }
-  return loadModel(dir).model;
+  const loaded = loadModel(dir).model;
+  if (newHead === null) return loaded;
+  // a fresh model for the new vocabulary, then every weight but the CTC head [dModel, vocab] copied over
+  const model = createModel(config, newHead.seed);
+  for (const [name, v] of model.params) {
+    if (name.startsWith('ctc_head.')) continue;
+    v.assign(loaded.params.get(name) as tf.Variable);
+  }
+  disposeModel(loaded);
+  return model;
 }
 
 export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
@@ -194,7 +204,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   if (resumeDir !== null && o.initFrom !== undefined) o.log(`--init-from ${o.initFrom}: not used, the run resumes from its own checkpoint`);
   const tokenizer: Tokenizer =
     resumeDir !== null ? tokenizerFromTokens(readTokens(resumeDir)) :
-    initDir !== null ? tokenizerFromTokens(readTokens(initDir)) :
+    initDir !== null && !cfg.newHead ? tokenizerFromTokens(readTokens(initDir)) :
     cfg.tokenizer === 'bpe' ? createBpeTokenizer(trainBpe(manifestTexts(o.trainManifest), cfg.bpeVocabSize)) : createCharTokenizer();
   const config: ModelConfig = experimentModelConfig(modelOverrides, tokenizer.tokens.length, o.configFile ?? join(o.outDir, CONFIG_COPY));
   const trainSet = loadUtterances(o.trainManifest, tokenizer, config, o.skipBad);
@@ -225,9 +235,11 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     truncateMetrics(join(o.outDir, 'metrics.jsonl'), state.step);
     o.log(`resuming from ${ckptDir}: step ${state.step}, epoch ${state.epoch + 1}, batch ${state.batchInEpoch}`);
   } else if (initDir !== null) {
-    model = initialModel(initDir, config, featuresJson(config.inputDim, cfg.features));
+    model = initialModel(initDir, config, featuresJson(config.inputDim, cfg.features), cfg.newHead ? { seed: cfg.seed } : null);
     state = { step: 0, epoch: 0, batchInEpoch: 0, bestWer: null, bestStep: 0, badBatches: 0, elapsedSeconds: 0, audioSeconds: 0 };
-    o.log(`--init-from ${initDir}: weights and tokens from that model; optimizer and LR schedule start fresh`);
+    o.log(cfg.newHead
+      ? `--init-from ${initDir}: weights from that model except the CTC head, new for ${tokenizer.tokens.length} tokens (train.newHead); optimizer and LR schedule start fresh`
+      : `--init-from ${initDir}: weights and tokens from that model; optimizer and LR schedule start fresh`);
   } else {
     model = createModel(config, cfg.seed);
     state = { step: 0, epoch: 0, batchInEpoch: 0, bestWer: null, bestStep: 0, badBatches: 0, elapsedSeconds: 0, audioSeconds: 0 };
