@@ -10,6 +10,9 @@
 //
 // Usage: npm run bench -- digits --manifest recipes/digits/data/fsdd/test.jsonl --grammar single
 //          [--model models/digits] [--lm FILE] [--limit N] [--keep DIR] [--decode "--beam 16 --lm-weight 0.5 --word-bonus 1.0"]
+//          [--words eleven|ten]
+// --words ten: the grammar's words are FSDD's label set, zero..nine without "oh" (a word FSDD's references never
+// contain); give our decoder the matching LM (recipes/digits/data/lm/ten_digit.arpa). Default: eleven (with "oh").
 // Needs: apt-get install pocketsphinx pocketsphinx-en-us sox (PocketSphinx is a peer here, never a dependency).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,9 +31,10 @@ const model = resolve(arg('--model', join(root, 'models', 'digits')));
 const limit = Number(arg('--limit', '0'));
 // --keep DIR: the per-utterance hypotheses (hyp.tsv: audio path, reference, ours, PocketSphinx), for error analysis
 const keep = arg('--keep', '');
+const wordSet = arg('--words', 'eleven');
 const decode = arg('--decode', '--beam 16 --lm-weight 0.5 --word-bonus 1.0').split(/\s+/).filter(Boolean);
-if (!manifest || !['single', 'string'].includes(grammar)) {
-  console.error('usage: npm run bench -- digits --manifest M.jsonl --grammar single|string [--model DIR] [--lm FILE] [--limit N]');
+if (!manifest || !['single', 'string'].includes(grammar) || !['eleven', 'ten'].includes(wordSet)) {
+  console.error('usage: npm run bench -- digits --manifest M.jsonl --grammar single|string [--words eleven|ten] [--model DIR] [--lm FILE] [--limit N]');
   process.exit(2);
 }
 const lm = resolve(arg('--lm', grammar === 'single' ? join(root, 'recipes', 'digits', 'data', 'lm', 'single.arpa') : join(model, 'lm.arpa')));
@@ -77,7 +81,7 @@ try {
   // PocketSphinx: 16 kHz 16-bit WAV copies (its model's rate), a control file, the grammar
   t0 = performance.now();
   for (let i = 0; i < abs.length; i++) run('sox', ['-D', abs[i], '-r', '16000', '-c', '1', '-b', '16', join(tmp, `${ids[i]}.wav`)]); // -D: no dither, so reruns agree
-  const words = ['zero', 'oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+  const words = [...(wordSet === 'ten' ? ['zero'] : ['zero', 'oh']), 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
   const rule = grammar === 'single' ? `( ${words.join(' | ')} )` : `( ${words.join(' | ')} )+`;
   writeFileSync(join(tmp, 'digits.gram'), `#JSGF V1.0;\ngrammar digits;\npublic <digits> = ${rule};\n`);
   writeFileSync(join(tmp, 'ctl'), ids.join('\n') + '\n');
@@ -90,9 +94,9 @@ try {
     return m ? [m[2], m[1].replace(/\(\d+\)/g, '').trim()] : ['', ''];
   }));
   writeFileSync(join(tmp, 'ps.txt'), ids.map((id) => `${id} ${ps.get(id) ?? ''}`).join('\n') + '\n');
-  results.push({ system: `PocketSphinx en-us, JSGF ${grammar === 'single' ? 'one digit' : 'digit string'}`, seconds: psSec, ...score(join(tmp, 'ps.txt')) });
+  results.push({ system: `PocketSphinx en-us, JSGF ${grammar === 'single' ? 'one digit' : 'digit string'}${wordSet === 'ten' ? ' (ten words)' : ''}`, seconds: psSec, ...score(join(tmp, 'ps.txt')) });
 
-  console.log(`${manifest}: ${items.length} utterances, grammar ${grammar}`);
+  console.log(`${manifest}: ${items.length} utterances, grammar ${grammar}, ${words.length} words`);
   console.log('| system | %WER | errors (sub/del/ins) | %SER | wall s |');
   console.log('|---|---|---|---|---|');
   for (const r of results) {

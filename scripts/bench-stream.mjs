@@ -113,6 +113,8 @@ if (manifestPath) {
   const { wer } = await import(join(dist, 'eval', 'index.js'));
   const { segmentFeatures, posteriorsOf } = await import(join(dist, 'transcribe', 'index.js'));
   const { createCtcDecoder } = await import(join(dist, 'decode', 'index.js'));
+  const { forward, logProbs, outputLength } = await import(join(dist, 'model', 'index.js'));
+  const tf = await import(join(root, 'node_modules', '@tensorflow', 'tfjs', 'dist', 'tf.node.js'));
   const limit = Number(arg('--limit', '0'));
   let entries = await loadManifest(manifestPath);
   if (limit > 0) entries = entries.slice(0, limit);
@@ -122,6 +124,10 @@ if (manifestPath) {
   const refs = [];
   const streamed = [];
   const full = [];
+  // the model's own cost of streaming: whole-utterance features and CMVN, attention chunked as the streaming
+  // encoder chunks it (equal outputs, test/stream.encoder.test.ts), so the front end's share is the rest
+  const chunked = [];
+  const chunkFrames = Math.round(chunkMs / (10 * factor));
   const t0 = performance.now();
   for (const e of entries) {
     const audio = (await loadAudio(e.audioFilepath)).samples;
@@ -134,11 +140,17 @@ if (manifestPath) {
     rec.dispose();
     streamed.push(texts.join(' ').toLowerCase());
     // whole-utterance recognition exactly as asr eval does it (the model's normalisation and edge padding)
-    const [lp] = posteriorsOf(assets.model, [segmentFeatures(audio, fc)]);
+    const feats = segmentFeatures(audio, fc);
+    const [lp] = posteriorsOf(assets.model, [feats]);
     full.push(decoder.decode(lp.data, lp.frames).hypotheses[0]?.text.toLowerCase() ?? '');
+    const T = feats.numFrames;
+    const clp = tf.tidy(() => logProbs(forward(assets.model, tf.tensor3d(feats.data, [1, T, feats.dim]), [T], { chunks: { chunkSize: chunkFrames, leftChunks } }).logits));
+    const cdata = clp.dataSync();
+    clp.dispose();
+    chunked.push(decoder.decode(cdata, outputLength(assets.model.config, T)).hypotheses[0]?.text.toLowerCase() ?? '');
   }
   const pc = (x) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
-  console.log(`WER on ${entries.length} utterances of ${manifestPath}: full context ${pc(wer(refs, full))}, streaming (chunk ${chunkMs} ms, ${leftChunks} left) ${pc(wer(refs, streamed))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  console.log(`WER on ${entries.length} utterances of ${manifestPath}: full context ${pc(wer(refs, full))}, chunked attention alone ${pc(wer(refs, chunked))}, streaming (chunk ${chunkMs} ms, ${leftChunks} left) ${pc(wer(refs, streamed))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   // One continuous stream, as from a microphone: the utterances in order, each followed by a pause of 0.8-2 s of
   // quiet noise (about -60 dBFS), cut by the endpoint rules; the finals joined against the texts joined.
   {
