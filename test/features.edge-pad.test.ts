@@ -72,9 +72,10 @@ describe.skipIf(!existsSync(join(DIGITS, 'config.json')))('edge padding and word
       const b = timesWith(0.2);
       expect(b.map((w) => w.word)).toEqual(a.map((w) => w.word));
       expect(a.length).toBeGreaterThan(2);
-      // without the correction every time would move by 0.2 s; frames are 40 ms
+      // without the correction every time would move by 0.2 s; frames are 40 ms, and the widened spans' bounds
+      // (halfway between firings, src/transcribe/word-spans.ts) move with the firings
       a.forEach((w, i) => {
-        expect(Math.abs(b[i].start - w.start)).toBeLessThanOrEqual(0.081);
+        expect(Math.abs(b[i].start - w.start)).toBeLessThanOrEqual(0.12);
         expect(b[i].end).toBeLessThanOrEqual(seconds);
       });
     } finally {

@@ -6,6 +6,7 @@ import type { Recognizer } from './recognizer.js';
 import { createSegmenter, type AudioSegment, type SegmenterOptions } from './segmenter.js';
 import { AsrError } from '../util/errors.js';
 import { VAD_SAMPLE_RATE, VadTrack, type Vad } from '../stream/vad.js';
+import { widenWordSpans } from './word-spans.js';
 
 /** A recognised word; times in seconds from the start of the file. */
 export interface TranscriptWord {
@@ -53,7 +54,10 @@ export interface TranscribeOptions {
 export function recognizeSegment(r: Recognizer, samples: Float32Array | Float64Array, offset: number): TranscriptSegment {
   const feats = segmentFeatures(samples, r.features);
   const [post] = posteriorsOf(r.model, [feats]);
-  return decodeSegment(r, post, offset, samples.length / r.sampleRate);
+  const seg = decodeSegment(r, post, offset, samples.length / r.sampleRate);
+  // the alignment says where each word fired; the audio says where it was spoken
+  seg.words = widenWordSpans(seg.words, samples, r.sampleRate, offset);
+  return seg;
 }
 
 /** Decodes one segment's log-posteriors into a transcript segment starting at `offset` and `seconds` long. */
