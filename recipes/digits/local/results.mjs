@@ -6,7 +6,7 @@ const [evalDir, out, modelDir = 'exp/model/final', decode = ''] = process.argv.s
 const runs = [];
 const rows = [];
 // rows per test set from the least to the most constrained decoding
-const modeRank = (f) => ['greedy', 'lm', 'single', 'grammar'].indexOf(f.split('.')[1]);
+const modeRank = (f) => ['greedy', 'lm', 'single', 'grammar', 'ten'].indexOf(f.split('.')[1]);
 const byRow = (a, b) => a.split('.')[0].localeCompare(b.split('.')[0]) || modeRank(a) - modeRank(b);
 for (const f of readdirSync(evalDir).filter((f) => f.endsWith('.txt')).sort(byRow)) {
   const [set, mode] = f.replace(/\.txt$/, '').split('.');
@@ -17,8 +17,8 @@ for (const f of readdirSync(evalDir).filter((f) => f.endsWith('.txt')).sort(byRo
   const log = join(evalDir, f.replace(/\.txt$/, '.log'));
   const info = existsSync(log) ? (/^asr eval: .*$/m.exec(readFileSync(log, 'utf8'))?.[0] ?? '') : '';
   const manifest = set.startsWith('fsdd_') ? `data/fsdd/${set.slice(5)}.jsonl` : `data/${set}.jsonl`;
-  runs.push(`asr eval --model ${modelDir} --manifest ${manifest} ${mode === 'greedy' ? '--greedy' : `--lm data/lm/${{ lm: 'digits', single: 'single', grammar: 'one_digit' }[mode] ?? mode}.arpa ${decode}`}\n  # ${info}`);
-  rows.push(`| ${set} | ${{ lm: 'beam + digit-string 3-gram', single: 'beam + single-digit bigram', grammar: 'beam + one-digit grammar (closed LM)', greedy: 'greedy, no LM' }[mode] ?? mode} | ${wer?.[1] ?? '?'} | ${wer?.[2] ?? ''} | ${ser?.[1] ?? '?'} | ${cer?.[1] ?? '?'} |`);
+  runs.push(`asr eval --model ${modelDir} --manifest ${manifest} ${mode === 'greedy' ? '--greedy' : `--lm data/lm/${{ lm: 'digits', single: 'single', grammar: 'one_digit', ten: 'ten_digit' }[mode] ?? mode}.arpa ${decode}`}\n  # ${info}`);
+  rows.push(`| ${set} | ${{ lm: 'beam + digit-string 3-gram', single: 'beam + single-digit bigram', grammar: 'beam + one-digit grammar (closed LM)', ten: 'beam + ten-word grammar of FSDD\'s labels, no "oh" (closed LM)', greedy: 'greedy, no LM' }[mode] ?? mode} | ${wer?.[1] ?? '?'} | ${wer?.[2] ?? ''} | ${ser?.[1] ?? '?'} | ${cer?.[1] ?? '?'} |`);
 }
 // the validation curve of each training pass: the base run and, when the model is another experiment's (the
 // fine-tuning pass), that one too
