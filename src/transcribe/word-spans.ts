@@ -10,6 +10,8 @@
  * the silence. Words never overlap, and never leave the segment.
  */
 
+import { frameDb } from '../stream/vad.js';
+
 /** A word with times in seconds (any origin: `offset` says where the samples start). */
 export interface TimedWord {
   start: number;
@@ -18,18 +20,10 @@ export interface TimedWord {
 
 const FRAME_SECONDS = 0.01;
 
-/** Per-10 ms frame level in dB (mean square). @param samples [n] @returns [ceil(n / frame)] */
+/** Per-10 ms frame level in dB (the energy VAD's measure). @param samples [n] @returns [ceil(n / frame)] */
 function frameLevels(samples: Float32Array | Float64Array, sampleRate: number): Float64Array {
   const n = Math.max(1, Math.round(FRAME_SECONDS * sampleRate));
-  const frames = Math.ceil(samples.length / n);
-  const out = new Float64Array(frames);
-  for (let f = 0; f < frames; f++) {
-    let sq = 0;
-    const end = Math.min(samples.length, (f + 1) * n);
-    for (let i = f * n; i < end; i++) sq += samples[i] * samples[i];
-    out[f] = 10 * Math.log10(sq / Math.max(1, end - f * n) + 1e-10);
-  }
-  return out;
+  return Float64Array.from({ length: Math.ceil(samples.length / n) }, (_, f) => frameDb(samples.subarray(f * n, Math.min(samples.length, (f + 1) * n))));
 }
 
 /**
