@@ -78,9 +78,17 @@ describe('asr eval', () => {
     const batched = await evaluateManifest(r, manifest);
     const single = await evaluateManifest(r, manifest, { maxBatchFrames: 1 });
     const alone = [];
-    for (let i = 0; i < TEXTS.length; i++) alone.push((await transcribeFile(r, join(dir, 'wav', `u${i}.wav`))).text);
+    const aloneTimes = [];
+    const times = (ws: { word: string; start: number; end: number }[]): string[] => ws.map((w) => `${w.word} ${w.start.toFixed(2)}-${w.end.toFixed(2)}`);
+    for (let i = 0; i < TEXTS.length; i++) {
+      const t = await transcribeFile(r, join(dir, 'wav', `u${i}.wav`));
+      alone.push(t.text);
+      aloneTimes.push(times(t.words));
+    }
     disposeRecognizer(r);
     expect(batched.utterances.map((u) => u.hyp)).toEqual(alone);
+    // word times as asr transcribe gives them (widened over the speech), batched or not
+    expect(batched.utterances.map((u) => times(u.words))).toEqual(aloneTimes);
     expect(single.utterances.map((u) => u.hyp)).toEqual(alone);
     expect(alone.some((t) => t !== '')).toBe(true);
     expect(batched.wer).toEqual(single.wer);

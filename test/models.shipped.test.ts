@@ -34,6 +34,33 @@ describe.skipIf(!existsSync(join(DIGITS, 'config.json')))('shipped models/digits
   });
 });
 
+describe.skipIf(!existsSync(join(DIGITS, 'config.json')))('shipped models/digits, word times', () => {
+  it('asr eval reports the times asr transcribe gives: spans over the spoken words, not the 40 ms firings', async () => {
+    const { initBackend } = await import('../src/backend/index.js');
+    const { disposeRecognizer, evaluateManifest, loadRecognizer, transcribeFile } = await import('../src/transcribe/index.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    await initBackend({ backend: 'wasm', threads: 2 }); // as the streamed test below: one backend per test file
+    const wavs = readdirSync(join(ROOT, 'audio')).filter((f) => f.startsWith('digits-') && f.endsWith('.wav')).map((f) => join(ROOT, 'audio', f));
+    const manifest = join(mkdtempSync(join(tmpdir(), 'asr-times-')), 'm.jsonl');
+    writeFileSync(manifest, wavs.map((w) => JSON.stringify({ audio_filepath: w, text: readFileSync(w.replace(/\.wav$/, '.txt'), 'utf8').trim() })).join('\n') + '\n');
+    const r = loadRecognizer(DIGITS);
+    try {
+      const times = (ws: { word: string; start: number; end: number }[]): string[] => ws.map((w) => `${w.word} ${w.start.toFixed(2)}-${w.end.toFixed(2)}`);
+      const evaluated = await evaluateManifest(r, manifest);
+      for (let i = 0; i < wavs.length; i++) {
+        const t = await transcribeFile(r, wavs[i]);
+        expect(times(evaluated.utterances[i].words)).toEqual(times(t.words));
+        expect(t.words.length).toBeGreaterThan(3);
+        // one token per word fires on one to three 40 ms frames; the spoken digit words last longer
+        for (const w of t.words) expect(w.end - w.start, `${w.word} at ${w.start}`).toBeGreaterThanOrEqual(0.14);
+      }
+    } finally {
+      disposeRecognizer(r);
+    }
+  }, 120_000);
+});
+
 describe.skipIf(!existsSync(join(DIGITS, 'config.json')))('shipped models/digits, streamed', () => {
   it('recognizes each of two utterances of one continuous stream separated by a quiet pause', async () => {
     const { initBackend } = await import('../src/backend/index.js');
