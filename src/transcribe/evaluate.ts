@@ -6,7 +6,6 @@ import { decodeSegment, transcribeFile, type TranscribeOptions, type TranscriptW
 import { posteriorsOf, segmentFeatures } from './acoustic.js';
 import { audioChunks } from '../audio/index.js';
 import type { FeatureMatrix } from '../features/matrix.js';
-import { widenWordSpans } from './word-spans.js';
 
 /** The mono samples of a file at `rate`, read in chunks. */
 async function readSamples(path: string, rate: number): Promise<Float32Array> {
@@ -83,16 +82,15 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
   };
   // Short utterances are recognised in padded batches (one forward for many: much faster on CPU); padding is
   // masked in the model, so each result is the one it would get alone.
-  let batch: { index: number; feats: FeatureMatrix; seconds: number; samples: Float32Array }[] = [];
+  let batch: { index: number; feats: FeatureMatrix; samples: Float32Array }[] = [];
   const flush = (): void => {
     if (batch.length === 0) return;
     const posts = posteriorsOf(r.model, batch.map((b) => b.feats));
     batch.forEach((b, k) => {
-      const seg = decodeSegment(r, posts[k], 0, b.seconds);
+      const seg = decodeSegment(r, posts[k], b.samples, 0);
       const p = pending[b.index];
       p.hyp = seg.text;
-      // as transcribeFile reports them (long utterances go through it)
-      p.words = widenWordSpans(seg.words, b.samples, r.sampleRate);
+      p.words = seg.words;
       report(b.index);
     });
     batch = [];
@@ -118,7 +116,7 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
       const feats = segmentFeatures(samples, r.features);
       const longest = Math.max(feats.numFrames, ...batch.map((b) => b.feats.numFrames));
       if (batch.length > 0 && (batch.length + 1) * longest > maxBatchFrames) flush();
-      batch.push({ index, feats, seconds: p.duration, samples });
+      batch.push({ index, feats, samples });
     } catch (err) {
       p.error = errorMessage(err);
       failed++;

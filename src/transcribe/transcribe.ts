@@ -54,16 +54,18 @@ export interface TranscribeOptions {
 export function recognizeSegment(r: Recognizer, samples: Float32Array | Float64Array, offset: number): TranscriptSegment {
   const feats = segmentFeatures(samples, r.features);
   const [post] = posteriorsOf(r.model, [feats]);
-  const seg = decodeSegment(r, post, offset, samples.length / r.sampleRate);
-  // the alignment says where each word fired; the audio says where it was spoken
-  seg.words = widenWordSpans(seg.words, samples, r.sampleRate, offset);
-  return seg;
+  return decodeSegment(r, post, samples, offset);
 }
 
-/** Decodes one segment's log-posteriors into a transcript segment starting at `offset` and `seconds` long. */
-export function decodeSegment(r: Recognizer, post: SegmentPosteriors, offset: number, seconds: number): TranscriptSegment {
+/**
+ * Decodes one segment's log-posteriors (of `samples`) into a transcript segment starting at `offset`; word spans
+ * are widened over the segment's speech (the alignment says where each word fired, the audio where it was said).
+ */
+export function decodeSegment(r: Recognizer, post: SegmentPosteriors, samples: Float32Array | Float64Array, offset: number): TranscriptSegment {
   const result = r.decoder.decode(post.data, post.frames);
-  return segmentOf(result.hypotheses, offset, seconds, edgePadSeconds(r.features));
+  const seg = segmentOf(result.hypotheses, offset, samples.length / r.sampleRate, edgePadSeconds(r.features));
+  seg.words = widenWordSpans(seg.words, samples, r.sampleRate, offset);
+  return seg;
 }
 
 /** `pad`: seconds of edge padding before the segment's first sample in the posteriors. */
