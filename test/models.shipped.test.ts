@@ -115,3 +115,39 @@ describe.skipIf(!existsSync(join(ENGLISH, 'config.json')))('shipped models/engli
     expect(cer(ref, r.stdout.trim()) ?? 1).toBeLessThan(0.8);
   });
 });
+
+const FSDD = join(ROOT, '..', 'shared', 'data', 'fsdd', 'wav');
+
+// Per-speaker CMVN (asr eval --cmvn speaker): FSDD's one-word clips are too short for their own statistics to
+// describe the speaker; the speaker's average does (see src/features/speaker-cmvn.ts).
+describe.skipIf(!existsSync(join(DIGITS, 'config.json')) || !existsSync(FSDD))('shipped models/digits, speaker CMVN on real speech', () => {
+  it('makes fewer errors on two FSDD speakers than per-utterance CMVN, and changes nothing when every utterance is its own speaker', async () => {
+    const { initBackend } = await import('../src/backend/index.js');
+    const { disposeRecognizer, evaluateManifest, loadRecognizer } = await import('../src/transcribe/index.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    await initBackend({ backend: 'wasm', threads: 2 });
+    const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    const rows = ['george', 'nicolas'].flatMap((speaker) =>
+      words.flatMap((w, d) => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((rep) => ({ audio_filepath: join(FSDD, `${d}_${speaker}_${rep}.wav`), text: w, speaker }))),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'asr-spk-'));
+    const write = (name: string, rs: object[]): string => {
+      writeFileSync(join(dir, name), rs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      return join(dir, name);
+    };
+    const shared = write('shared.jsonl', rows);
+    const own = write('own.jsonl', rows.map((r, i) => ({ ...r, speaker: `u${i}` })));
+    const r = loadRecognizer(DIGITS);
+    try {
+      const byUtterance = await evaluateManifest(r, shared);
+      const bySpeaker = await evaluateManifest(r, shared, { cmvn: 'speaker' });
+      const byOwn = await evaluateManifest(r, own, { cmvn: 'speaker' });
+      expect(byOwn.utterances.map((u) => u.hyp)).toEqual(byUtterance.utterances.map((u) => u.hyp));
+      expect(byUtterance.wer.errors).toBeGreaterThan(8);
+      expect(bySpeaker.wer.errors).toBeLessThan(byUtterance.wer.errors * 0.75);
+    } finally {
+      disposeRecognizer(r);
+    }
+  }, 120_000);
+});

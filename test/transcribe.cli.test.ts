@@ -146,6 +146,35 @@ describe('asr transcribe', () => {
     expect(r.stderr).toContain('2 of 4 files failed');
   });
 
+  it('--cmvn speaker: a single short input is its own speaker; unreadable inputs are still reported; needs a per-utterance CMVN model', () => {
+    const words = (args: string[]): string[] => {
+      const r = asr(['transcribe', ...args, '--model', model, '--format', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout.trim()) as JsonOut).words.map((w) => `${w.word}@${w.start.toFixed(2)}`);
+    };
+    const own = words([wavB]);
+    expect(own.length).toBeGreaterThan(0);
+    expect(words([wavB, '--cmvn', 'speaker'])).toEqual(own);
+
+    const bad = join(dir, 'corrupt2.wav');
+    writeFileSync(bad, Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt garbage'));
+    let r = asr(['transcribe', bad, wavB, '--model', model, '--format', 'json', '--cmvn', 'speaker']);
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout.trim()) as JsonOut).words.map((w) => `${w.word}@${w.start.toFixed(2)}`)).toEqual(own);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('asr: error: '))).toHaveLength(1);
+
+    const global = join(dir, 'model-global');
+    cpSync(model, global, { recursive: true });
+    writeFileSync(join(global, 'features.json'), JSON.stringify({ type: 'fbank', options: { numMelBins: 80 }, normalize: 'none' }));
+    r = asr(['transcribe', wavB, '--model', global, '--cmvn', 'speaker']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/speaker CMVN needs a model trained with per-utterance CMVN/);
+    r = asr(['transcribe', wavB, '--model', model, '--cmvn', 'channel']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--cmvn must be "utterance" or "speaker", got "channel"/);
+  });
+
   it('a model directory with a missing or mismatched file fails with one clear line', () => {
     const broken = join(dir, 'broken');
     cpSync(model, broken, { recursive: true });

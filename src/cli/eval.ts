@@ -7,7 +7,7 @@ import { AsrError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend, describeBackend } from '../backend/index.js';
 import { formatKaldiSummary } from '../eval/index.js';
-import { disposeRecognizer, evaluateManifest, type EvalUtterance } from '../transcribe/index.js';
+import { disposeRecognizer, evaluateManifest, parseCmvnMode, type EvalUtterance } from '../transcribe/index.js';
 
 interface EvalCliOptions extends DecodeFlags {
   model?: string;
@@ -15,6 +15,7 @@ interface EvalCliOptions extends DecodeFlags {
   output?: string;
   backend?: string;
   caseSensitive?: boolean;
+  cmvn: string;
 }
 
 const pct = (num: number, den: number): number | null => (den > 0 ? Number(((100 * num) / den).toFixed(4)) : null);
@@ -50,22 +51,36 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
     .option('--manifest <file>', 'NeMo manifest (audio_filepath, text) to score on')
     .option('--output <file>', 'write per-utterance results as JSON lines (id, ref, text = hypothesis, counts, word times)')
     .option('--backend <name>', 'compute backend: auto, tensorflow-gpu, tensorflow, wasm, cpu')
-    .option('-s, --case-sensitive', 'compare case-sensitively (default: case folded, as asr wer)');
+    .option('-s, --case-sensitive', 'compare case-sensitively (default: case folded, as asr wer)')
+    .option(
+      '--cmvn <mode>',
+      "utterance: normalise each utterance as the model's features.json says; speaker: by the average statistics of " +
+        "the utterances with the same manifest `speaker` field (Kaldi's utt2spk CMVN; for models trained with per-utterance CMVN)",
+      'utterance',
+    );
   addDecodeOptions(cmd).action(async (opts: EvalCliOptions) => {
     setExitCode(
       await runCommand(async () => {
         if (!opts.manifest) throw new AsrError('eval: --manifest FILE is required');
         const dir = defaultModelDir(opts.model);
         const backend = await initBackend({ backend: opts.backend });
+        const cmvn = parseCmvnMode(opts.cmvn);
         const r = recognizerFromFlags(cmd, dir, opts);
         const progress = createProgress('eval');
+        const measuring = createProgress('speaker CMVN');
         let res;
         try {
           res = await evaluateManifest(r, opts.manifest, {
             score: { caseSensitive: !!opts.caseSensitive },
-            onUtterance: (done, total) => progress.update(done, total),
+            cmvn,
+            onMeasure: (done, total) => measuring.update(done, total),
+            onUtterance: (done, total) => {
+              if (done === 1) measuring.done();
+              progress.update(done, total);
+            },
           });
         } finally {
+          measuring.done();
           progress.done();
           disposeRecognizer(r);
         }
@@ -77,7 +92,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         const rtf = res.audioSeconds > 0 ? res.wallSeconds / res.audioSeconds : 0;
         process.stderr.write(
           `asr eval: ${res.utterances.length} utterances, ${res.audioSeconds.toFixed(1)} s of audio in ${res.wallSeconds.toFixed(1)} s ` +
-            `(RTF ${rtf.toFixed(3)}), model ${dir}${r.lmPath ? `, LM ${r.lmPath}` : ', no LM'}, ${describeBackend(backend)}\n`,
+            `(RTF ${rtf.toFixed(3)}), model ${dir}${r.lmPath ? `, LM ${r.lmPath}` : ', no LM'}${cmvn === 'speaker' ? ', speaker CMVN' : ''}, ${describeBackend(backend)}\n`,
         );
         return res.failed > 0 ? 1 : 0;
       }),

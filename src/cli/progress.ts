@@ -30,7 +30,9 @@ export function createProgress(label: string, everySeconds = 10, stream: NodeJS.
       }
     },
     done() {
+      // idempotent: a caller may end the bar early and again in a finally
       if (drawn) stream.write('\n');
+      drawn = false;
     },
   };
 }

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { initBackend } from '../backend/index.js';
 import { readHotwordsFile, type DecodeOptions } from '../decode/index.js';
 import {
+  assertSpeakerCmvnApplies, measureSpeakerFile, parseCmvnMode, speakerAccumulator, withSpeakerCmvn,
   disposeRecognizer, expandInputs, formatTranscript, loadRecognizer, parseOutputFormat, transcribeFile, type Recognizer,
 } from '../transcribe/index.js';
 
@@ -24,6 +25,7 @@ interface TranscribeCliOptions extends DecodeFlags {
   backend?: string;
   maxSegment: string;
   vad?: string;
+  cmvn: string;
 }
 
 /** The package root (dist/cli or src/cli -> ../..). */
@@ -36,6 +38,26 @@ export function defaultModelDir(given: string | undefined): string {
  * Loads the recognizer for a command with decode flags: the model's blank, frame duration and LM unless the flags
  * say otherwise (`--lm` replaces the model's LM; `--greedy` uses none).
  */
+/**
+ * `base` normalising with the average statistics of all `paths` (one speaker). A file that cannot be read is left
+ * for the transcription pass to report.
+ */
+async function speakerView(base: Recognizer, paths: string[], pieceSeconds: number): Promise<Recognizer> {
+  assertSpeakerCmvnApplies(base);
+  const acc = speakerAccumulator(base);
+  const progress = paths.length > 1 ? createProgress('speaker CMVN') : null;
+  for (let i = 0; i < paths.length; i++) {
+    progress?.update(i, paths.length);
+    try {
+      await measureSpeakerFile(base, paths[i], acc, pieceSeconds);
+    } catch {
+      // reported when it is transcribed
+    }
+  }
+  progress?.done();
+  return acc.count > 0 ? withSpeakerCmvn(base, acc) : base;
+}
+
 export function recognizerFromFlags(cmd: Command, dir: string, opts: DecodeFlags): Recognizer {
   const flags: DecodeOptions = decodeOptionsFrom(opts, undefined);
   const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
@@ -57,7 +79,13 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
     .option('--output-dir <dir>', 'write one file per input here (NAME.<format>) instead of printing')
     .option('--backend <name>', 'compute backend: auto, tensorflow-gpu, tensorflow, wasm, cpu (default: ASR_BACKEND or auto)')
     .option('--max-segment <s>', 'longest segment recognised at once, seconds (bounds memory)', '20')
-    .option('--vad <kind>', `cut inputs longer than --max-segment at the pauses a voice activity detector finds: ${VAD_KINDS.join(', ')} (default: the energy rule)`);
+    .option('--vad <kind>', `cut inputs longer than --max-segment at the pauses a voice activity detector finds: ${VAD_KINDS.join(', ')} (default: the energy rule)`)
+    .option(
+      '--cmvn <mode>',
+      "utterance: normalise each segment as the model's features.json says; speaker: the inputs are one speaker, normalise " +
+        'every segment by their average statistics, measured in a first pass (for models trained with per-utterance CMVN)',
+      'utterance',
+    );
   addDecodeOptions(cmd).action(async (inputs: string[], opts: TranscribeCliOptions) => {
     setExitCode(
       await runCommand(async () => {
@@ -69,7 +97,17 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
         const dir = defaultModelDir(opts.model);
         await initBackend({ backend: opts.backend });
         const vad = vadKind === undefined ? undefined : await createVad({ kind: vadKind });
-        const r = recognizerFromFlags(cmd, dir, opts);
+        const cmvn = parseCmvnMode(opts.cmvn);
+        const base = recognizerFromFlags(cmd, dir, opts);
+        let r = base;
+        if (cmvn === 'speaker') {
+          try {
+            r = await speakerView(base, files.map((f) => f.path), maxSegment);
+          } catch (e) {
+            disposeRecognizer(base);
+            throw e;
+          }
+        }
         if (opts.outputDir) mkdirSync(opts.outputDir, { recursive: true });
         const progress = files.length > 1 || opts.outputDir ? createProgress('transcribe') : null;
         let failed = 0;
@@ -96,7 +134,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
           progress?.update(files.length, files.length);
           progress?.done();
         } finally {
-          disposeRecognizer(r);
+          disposeRecognizer(base);
           vad?.dispose();
         }
         if (failed > 0) {

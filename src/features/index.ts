@@ -18,3 +18,4 @@ export {
   type FeatureConfig, type StreamingPrior,
 } from './config-file.js';
 export { streamingPriorFromManifest } from './streaming-prior.js';
+export { emptySpeakerCmvn, addSpeakerUtterance, speakerNormalize, type SpeakerCmvn } from './speaker-cmvn.js';

@@ -6,6 +6,8 @@ import { decodeSegment, transcribeFile, type TranscribeOptions, type TranscriptW
 import { posteriorsOf, segmentFeatures } from './acoustic.js';
 import { audioChunks } from '../audio/index.js';
 import type { FeatureMatrix } from '../features/matrix.js';
+import { assertSpeakerCmvnApplies, measureSpeakerFile, speakerAccumulator, withSpeakerCmvn, type CmvnMode } from './speaker-cmvn.js';
+import type { SpeakerCmvn } from '../features/speaker-cmvn.js';
 
 /** The mono samples of a file at `rate`, read in chunks. */
 async function readSamples(path: string, rate: number): Promise<Float32Array> {
@@ -56,6 +58,19 @@ export interface EvaluateOptions extends TranscribeOptions {
   wholeUpTo?: number;
   /** Padded feature frames per batched forward of short utterances (default 12000 = 2 minutes of audio). */
   maxBatchFrames?: number;
+  /**
+   * "speaker": normalise each utterance by the average statistics of the utterances with the same `speaker` field
+   * (Kaldi's utt2spk CMVN), measured in a first pass; utterances without one keep their own. Default "utterance".
+   */
+  cmvn?: CmvnMode;
+  /** With cmvn "speaker": called after each file of the first pass. */
+  onMeasure?: (done: number, total: number) => void;
+}
+
+/** The manifest entry's speaker, if it names one. */
+function speakerOf(extra: Record<string, unknown>): string | undefined {
+  const s = extra.speaker;
+  return typeof s === 'string' || typeof s === 'number' ? String(s) : undefined;
 }
 
 /**
@@ -69,6 +84,28 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
   const ids = new Map((await readTranscripts(manifest, 'jsonl')).entries.map((e) => [e.line, e.id]));
   const wholeUpTo = opts.wholeUpTo ?? 20;
   const started = Date.now();
+  // speaker CMVN: a first pass measures every speaker's statistics; unreadable files are left to the second pass
+  // to report
+  const views = new Map<string, Recognizer>();
+  if (opts.cmvn === 'speaker') {
+    assertSpeakerCmvnApplies(r);
+    const accs = new Map<string, SpeakerCmvn>();
+    let done = 0;
+    for (const e of entries) {
+      const spk = speakerOf(e.extra);
+      if (spk !== undefined) {
+        let acc = accs.get(spk);
+        if (!acc) accs.set(spk, (acc = speakerAccumulator(r)));
+        try {
+          await measureSpeakerFile(r, e.audioFilepath, acc, wholeUpTo);
+        } catch {
+          // reported when the second pass reads it
+        }
+      }
+      opts.onMeasure?.(++done, entries.length);
+    }
+    for (const [spk, acc] of accs) if (acc.count > 0) views.set(spk, withSpeakerCmvn(r, acc));
+  }
   const pending: { id: string; audio: string; ref: string; hyp: string; duration: number; words: TranscriptWord[]; error?: string }[] = [];
   const maxBatchFrames = opts.maxBatchFrames ?? 12000;
   let audioSeconds = 0;
@@ -100,9 +137,11 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
     const index = pending.length;
     pending.push({ id, audio: e.audioFilepath, ref: e.text, hyp: '', duration: 0, words: [] });
     const p = pending[index];
+    const spk = speakerOf(e.extra);
+    const rr = (spk !== undefined ? views.get(spk) : undefined) ?? r;
     try {
       if (Number.isFinite(e.duration) && e.duration > wholeUpTo) {
-        const t = await transcribeFile(r, e.audioFilepath, opts);
+        const t = await transcribeFile(rr, e.audioFilepath, opts);
         p.hyp = t.text;
         p.duration = t.duration;
         p.words = t.words;
@@ -113,7 +152,7 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
       const samples = await readSamples(e.audioFilepath, r.sampleRate);
       p.duration = samples.length / r.sampleRate;
       audioSeconds += p.duration;
-      const feats = segmentFeatures(samples, r.features);
+      const feats = segmentFeatures(samples, rr.features);
       const longest = Math.max(feats.numFrames, ...batch.map((b) => b.feats.numFrames));
       if (batch.length > 0 && (batch.length + 1) * longest > maxBatchFrames) flush();
       batch.push({ index, feats, samples });

@@ -6,3 +6,4 @@ export * from './transcribe.js';
 export * from './formats.js';
 export * from './files.js';
 export * from './evaluate.js';
+export * from './speaker-cmvn.js';

@@ -1,0 +1,61 @@
+import { audioChunks } from '../audio/index.js';
+import { addSpeakerUtterance, emptySpeakerCmvn, speakerNormalize, type SpeakerCmvn } from '../features/speaker-cmvn.js';
+import { AsrError } from '../util/errors.js';
+import { segmentFeatures } from './acoustic.js';
+import type { Recognizer } from './recognizer.js';
+
+/**
+ * How features are normalised at inference. "utterance": as the model's features.json says (each segment by its own
+ * statistics, for models trained so). "speaker": the average statistics of all the utterances that share a speaker
+ * (a manifest's `speaker` field; for `asr transcribe`, all the inputs of one call), see features/speaker-cmvn.ts.
+ */
+export type CmvnMode = 'utterance' | 'speaker';
+
+export function parseCmvnMode(s: string): CmvnMode {
+  if (s === 'utterance' || s === 'speaker') return s;
+  throw new AsrError(`--cmvn must be "utterance" or "speaker", got "${s}"`);
+}
+
+/** Fails unless the recognizer's model normalises per utterance (the statistics averaged are per-utterance ones). */
+export function assertSpeakerCmvnApplies(r: Recognizer): void {
+  if (r.features.normalize !== 'utterance') {
+    throw new AsrError(`${r.dir}: speaker CMVN needs a model trained with per-utterance CMVN; its features.json normalizes by ${JSON.stringify(r.features.normalize)}`);
+  }
+}
+
+/**
+ * Adds a file's raw features to `acc`: a file up to `pieceSeconds` as one utterance (exactly the features the
+ * recognizer computes for it, edge padding included), a longer one in pieces of that length, read in chunks so
+ * memory stays bounded.
+ */
+export async function measureSpeakerFile(r: Recognizer, path: string, acc: SpeakerCmvn, pieceSeconds = 20): Promise<void> {
+  const raw = { ...r.features, normalize: 'none' as const };
+  const n = Math.max(1, Math.round(pieceSeconds * r.sampleRate));
+  let piece = new Float32Array(n);
+  let filled = 0;
+  for await (const chunk of audioChunks(path, { targetRate: r.sampleRate })) {
+    let o = 0;
+    while (o < chunk.length) {
+      const k = Math.min(n - filled, chunk.length - o);
+      piece.set(chunk.subarray(o, o + k), filled);
+      filled += k;
+      o += k;
+      if (filled === n) {
+        addSpeakerUtterance(acc, segmentFeatures(piece, raw));
+        piece = new Float32Array(n);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) addSpeakerUtterance(acc, segmentFeatures(piece.subarray(0, filled), raw));
+}
+
+/** A view of `r` that normalises every segment with the speaker's statistics instead of the segment's own. */
+export function withSpeakerCmvn(r: Recognizer, acc: SpeakerCmvn): Recognizer {
+  return { ...r, features: { ...r.features, normalize: speakerNormalize(acc) } };
+}
+
+/** A fresh accumulator for the recognizer's features. */
+export function speakerAccumulator(r: Recognizer): SpeakerCmvn {
+  return emptySpeakerCmvn(r.model.config.inputDim);
+}
