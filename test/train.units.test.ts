@@ -199,6 +199,37 @@ describe('config and manifests', () => {
     for (let t = 0; t < m.numFrames; t++) mean += m.data[t * 80 + 10];
     expect(Math.abs(mean / m.numFrames)).toBeLessThan(1e-4);
   });
+
+  it('VTLN perturbation warps the mel axis of training features only, and its factors are checked', async () => {
+    const manifest = synthUtterances(['seven']);
+    const [u] = loadUtterances(manifest, createCharTokenizer(), modelConfig({ vocabSize: 29 }), false).utterances;
+    const src = new FeatureSource(40, false);
+    const plain = await src.raw(u, 1, 1);
+    const warped = await src.raw(u, 1, 1.15);
+    expect(warped.numFrames).toBe(plain.numFrames);
+    // factor 1.15: each bin's band moves from F to F / 1.15, so spectral peaks land in higher bins
+    const centroid = (m: { numFrames: number; dim: number; data: Float32Array }): number => {
+      let num = 0;
+      let den = 0;
+      for (let t = 0; t < m.numFrames; t++) {
+        for (let d = 0; d < m.dim; d++) {
+          const e = Math.exp(m.data[t * m.dim + d]);
+          num += d * e;
+          den += e;
+        }
+      }
+      return num / den;
+    };
+    expect(centroid(warped)).toBeGreaterThan(centroid(plain) + 0.5);
+    const augment = { specAugment: null, speedFactors: [], vtlnWarps: [1.15] };
+    const train = await src.features(u, augment, createRng(1));
+    const valid = await src.features(u, augment, null);
+    expect(Array.from(valid.data)).toEqual(Array.from((await src.features(u, null, null)).data));
+    expect(Array.from(train.data)).not.toEqual(Array.from(valid.data));
+    const f = join(mkdtempSync(join(tmpdir(), 'asr-vtln-')), 'c.json');
+    writeFileSync(f, JSON.stringify({ train: { vtlnPerturb: [0.9, 2] } }));
+    expect(() => readExperimentConfig(f)).toThrow('train.vtlnPerturb must be a list of warp factors in [0.7, 1.4]');
+  });
 });
 
 describe('training loop', () => {

@@ -37,6 +37,12 @@ export interface TrainConfig {
   specAugment: Partial<SpecAugmentOptions> | null;
   /** Speed perturbation factors drawn per utterance; [] for none. */
   speedPerturb: number[];
+  /**
+   * VTLN warp factors (Kaldi's vtln-warp: each mel bin's band moves from F to F / factor, so factors above 1 put
+   * spectral peaks in higher bins, as a shorter vocal tract would) drawn per utterance, as vocal tract length
+   * perturbation (VTLP); [] for none. Validation and inference use 1.
+   */
+  vtlnPerturb: number[];
   /** Level augmentation of raw features (src/features/level-augment.ts; missing keys take its defaults), or null. */
   levelAugment: Partial<LevelAugmentOptions> | null;
   /** Keep raw fbank of training audio in memory after the first epoch. */
@@ -92,6 +98,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   intermediateCtc: { layer: 0, weight: 0.3 },
   specAugment: { numFreqMasks: 2, freqMaskWidth: 15, numTimeMasks: 2, timeMaskWidth: 20, timeMaskMaxRatio: 0.1, timeWarp: 0, maskValue: 0 },
   speedPerturb: [],
+  vtlnPerturb: [],
   levelAugment: null,
   featureCache: true,
   checkpointEverySteps: 100,
@@ -157,6 +164,7 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   check(where, int(c.intermediateCtc.layer, 0) && num(c.intermediateCtc.weight, 0) && c.intermediateCtc.weight < 1, 'train.intermediateCtc needs an integer layer >= 0 and a weight in [0, 1)');
   check(where, c.specAugment === null || isObject(c.specAugment), 'train.specAugment must be an object or null');
   check(where, Array.isArray(c.speedPerturb) && c.speedPerturb.every((f) => num(f, 0.5) && f <= 2), 'train.speedPerturb must be a list of factors in [0.5, 2]');
+  check(where, Array.isArray(c.vtlnPerturb) && c.vtlnPerturb.every((f) => num(f, 0.7) && f <= 1.4), 'train.vtlnPerturb must be a list of warp factors in [0.7, 1.4]');
   const la = c.levelAugment;
   check(where, la === null || (isObject(la) && Object.keys(la).every((k) => k in LEVEL_AUGMENT_DEFAULTS)), 'train.levelAugment must be null or an object with prob, maxExpand, edgePadMaxFrames, edgePadMaxDb, edgeTrimProb, edgeTrimDb');
   if (la !== null) {

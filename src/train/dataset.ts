@@ -106,6 +106,8 @@ export interface AugmentConfig {
   specAugment: Partial<SpecAugmentOptions> | null;
   /** Speed factors drawn uniformly per utterance (e.g. [0.9, 1, 1.1]); [] or [1] for none. */
   speedFactors: number[];
+  /** VTLN warp factors drawn uniformly per utterance; absent, [] or [1] for none. */
+  vtlnWarps?: number[];
   /** Level augmentation of the raw features, or null/absent for none. */
   levelAugment?: Partial<LevelAugmentOptions> | null;
 }
@@ -126,9 +128,9 @@ export class FeatureSource {
     private readonly band: FeatureBand = FULL_BAND,
   ) {}
 
-  /** Raw fbank [frames, inputDim] of an utterance at a speed factor. */
-  async raw(u: Utterance, speed = 1): Promise<FeatureMatrix> {
-    const key = `${u.audio}@${speed}`;
+  /** Raw fbank [frames, inputDim] of an utterance at a speed factor and VTLN warp. */
+  async raw(u: Utterance, speed = 1, warp = 1): Promise<FeatureMatrix> {
+    const key = warp === 1 ? `${u.audio}@${speed}` : `${u.audio}@${speed}@${warp}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
     const t0 = performance.now();
@@ -140,7 +142,7 @@ export class FeatureSource {
     }
     // speed perturbation (Kaldi style): read the samples as if recorded at speed x 16 kHz, resample to 16 kHz
     if (speed !== 1) samples = resample(samples, Math.round(SAMPLE_RATE * speed), SAMPLE_RATE);
-    const m = rawFeatures(samples, this.inputDim, this.band);
+    const m = rawFeatures(samples, this.inputDim, this.band, warp);
     this.featureSeconds += (performance.now() - t0) / 1000;
     if (this.useCache) this.cache.set(key, m);
     return m;
@@ -150,7 +152,10 @@ export class FeatureSource {
   async features(u: Utterance, augment: AugmentConfig | null, rng: Rng | null): Promise<FeatureMatrix> {
     const factors = augment?.speedFactors ?? [];
     const speed = factors.length > 1 && rng !== null ? factors[rng.int(0, factors.length - 1)] : (factors[0] ?? 1);
-    let m = await this.raw(u, speed);
+    const warps = augment?.vtlnWarps ?? [];
+    // drawn only when there is a choice, so runs without VTLN perturbation draw the same numbers as before
+    const warp = rng === null ? 1 : warps.length > 1 ? warps[rng.int(0, warps.length - 1)] : (warps[0] ?? 1);
+    let m = await this.raw(u, speed, warp);
     if (augment?.levelAugment && rng !== null) m = levelAugment(m, rng, augment.levelAugment);
     m = normalizeFeatures(m);
     if (augment?.specAugment && rng !== null) m = specAugment(m, rng, augment.specAugment);

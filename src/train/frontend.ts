@@ -28,11 +28,14 @@ function edgePadOf(band: FeatureBand): EdgePad | null {
   return (band.edgePad ?? 0) > 0 ? { seconds: band.edgePad as number, level: EDGE_PAD_LEVEL } : null;
 }
 
-/** Raw log-mel features [frames, inputDim] of 16 kHz mono samples (before normalisation), edge padding included. */
-export function rawFeatures(samples: Float32Array | Float64Array, inputDim: number, band: FeatureBand = FULL_BAND): FeatureMatrix {
+/**
+ * Raw log-mel features [frames, inputDim] of 16 kHz mono samples (before normalisation), edge padding included;
+ * `vtlnWarp` other than 1 warps the mel axis (training's VTLN perturbation; models run with 1).
+ */
+export function rawFeatures(samples: Float32Array | Float64Array, inputDim: number, band: FeatureBand = FULL_BAND, vtlnWarp = 1): FeatureMatrix {
   const pad = edgePadOf(band);
   const input = pad ? padEdges(samples, SAMPLE_RATE, pad) : samples;
-  return fbank(input, { numMelBins: inputDim, dither: 0, sampleFrequency: SAMPLE_RATE, lowFreq: band.lowFreq, highFreq: band.highFreq });
+  return fbank(input, { numMelBins: inputDim, dither: 0, sampleFrequency: SAMPLE_RATE, lowFreq: band.lowFreq, highFreq: band.highFreq, vtlnWarp });
 }
 
 /**

@@ -256,7 +256,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const schedule: ScheduleConfig = { ...cfg.lr, totalSteps };
   const checkpointing = cfg.gradientCheckpointing === 'on' ||
     (cfg.gradientCheckpointing === 'auto' && o.backend === 'wasm' && cfg.maxFramesPerBatch * config.numLayers * config.dModel >= 4e6);
-  const augment: AugmentConfig = { specAugment: cfg.specAugment, speedFactors: cfg.speedPerturb, levelAugment: cfg.levelAugment };
+  const augment: AugmentConfig = { specAugment: cfg.specAugment, speedFactors: cfg.speedPerturb, vtlnWarps: cfg.vtlnPerturb, levelAugment: cfg.levelAugment };
   const source = new FeatureSource(config.inputDim, cfg.featureCache, cfg.features);
   const validSource = new FeatureSource(config.inputDim, true, cfg.features);
   const metricsFile = join(o.outDir, 'metrics.jsonl');
