@@ -94,6 +94,22 @@ describe('asr eval', () => {
     expect(batched.wer).toEqual(single.wer);
   });
 
+  it('--cmvn speaker: a manifest without speakers keeps per-utterance CMVN and says so; with speakers it counts them', () => {
+    const plain = asr(['eval', '--model', model, '--manifest', manifest, '--greedy']);
+    const r = asr(['eval', '--model', model, '--manifest', manifest, '--greedy', '--cmvn', 'speaker']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(plain.stdout);
+    expect(r.stderr).toMatch(/test\.jsonl: no line has a "speaker" field, so every utterance kept its own CMVN/);
+    expect(r.stderr).toMatch(/speaker CMVN \(0 speakers\)/);
+    const m = join(dir, 'with-speakers.jsonl');
+    const rows = readFileSync(manifest, 'utf8').trim().split('\n').map((l, i) => JSON.stringify({ ...(JSON.parse(l) as object), speaker: i % 2 ? 'rms' : 'awb' }));
+    writeFileSync(m, rows.join('\n') + '\n');
+    const s = asr(['eval', '--model', model, '--manifest', m, '--greedy', '--cmvn', 'speaker']);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stderr).toMatch(/speaker CMVN \(2 speakers\)/);
+    expect(s.stderr).not.toMatch(/no line has/);
+  });
+
   it('needs --manifest', () => {
     const r = asr(['eval', '--model', model]);
     expect(r.code).toBe(1);

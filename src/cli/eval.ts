@@ -86,13 +86,14 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         }
         if (opts.output) await writeFileAtomic(opts.output, res.utterances.map(resultLine).join('\n') + '\n');
         for (const u of res.utterances) if (u.error) process.stderr.write(`asr eval: warning: ${u.error} (scored as empty)\n`);
+        if (cmvn === 'speaker' && !res.speakers) process.stderr.write(`asr eval: warning: ${opts.manifest}: no line has a "speaker" field, so every utterance kept its own CMVN\n`);
         process.stdout.write(`${formatKaldiSummary(res.wer, res.failed, 'WER')}\n`);
         const cer = formatKaldiSummary(res.cer, res.failed, 'CER').split('\n')[0];
         process.stdout.write(`${cer}\n`);
         const rtf = res.audioSeconds > 0 ? res.wallSeconds / res.audioSeconds : 0;
         process.stderr.write(
           `asr eval: ${res.utterances.length} utterances, ${res.audioSeconds.toFixed(1)} s of audio in ${res.wallSeconds.toFixed(1)} s ` +
-            `(RTF ${rtf.toFixed(3)}), model ${dir}${r.lmPath ? `, LM ${r.lmPath}` : ', no LM'}${cmvn === 'speaker' ? ', speaker CMVN' : ''}, ${describeBackend(backend)}\n`,
+            `(RTF ${rtf.toFixed(3)}), model ${dir}${r.lmPath ? `, LM ${r.lmPath}` : ', no LM'}${cmvn === 'speaker' ? `, speaker CMVN (${res.speakers ?? 0} speakers)` : ''}, ${describeBackend(backend)}\n`,
         );
         return res.failed > 0 ? 1 : 0;
       }),

@@ -48,6 +48,8 @@ export interface EvalResult {
   audioSeconds: number;
   wallSeconds: number;
   failed: number;
+  /** With cmvn "speaker": how many speakers' statistics were measured (0: no row names a speaker). */
+  speakers?: number;
 }
 
 export interface EvaluateOptions extends TranscribeOptions {
@@ -177,5 +179,6 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
     charScore: c.utterances[i],
     ...(p.error ? { error: p.error } : {}),
   }));
-  return { utterances, wer: w.totals, cer: c.totals, audioSeconds, wallSeconds: (Date.now() - started) / 1000, failed };
+  const speakers = opts.cmvn === 'speaker' ? { speakers: views.size } : {};
+  return { utterances, wer: w.totals, cer: c.totals, audioSeconds, wallSeconds: (Date.now() - started) / 1000, failed, ...speakers };
 }
