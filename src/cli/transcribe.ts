@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { initBackend } from '../backend/index.js';
 import { readHotwordsFile, type DecodeOptions } from '../decode/index.js';
 import {
-  assertSpeakerCmvnApplies, measureSpeakerFile, parseCmvnMode, speakerAccumulator, withSpeakerCmvn,
+  parseCmvnMode, speakerView,
   disposeRecognizer, expandInputs, formatTranscript, loadRecognizer, parseOutputFormat, transcribeFile, type Recognizer,
 } from '../transcribe/index.js';
 
@@ -38,26 +38,6 @@ export function defaultModelDir(given: string | undefined): string {
  * Loads the recognizer for a command with decode flags: the model's blank, frame duration and LM unless the flags
  * say otherwise (`--lm` replaces the model's LM; `--greedy` uses none).
  */
-/**
- * `base` normalising with the average statistics of all `paths` (one speaker). A file that cannot be read is left
- * for the transcription pass to report.
- */
-async function speakerView(base: Recognizer, paths: string[], pieceSeconds: number): Promise<Recognizer> {
-  assertSpeakerCmvnApplies(base);
-  const acc = speakerAccumulator(base);
-  const progress = paths.length > 1 ? createProgress('speaker CMVN') : null;
-  for (let i = 0; i < paths.length; i++) {
-    progress?.update(i, paths.length);
-    try {
-      await measureSpeakerFile(base, paths[i], acc, pieceSeconds);
-    } catch {
-      // reported when it is transcribed
-    }
-  }
-  progress?.done();
-  return acc.count > 0 ? withSpeakerCmvn(base, acc) : base;
-}
-
 export function recognizerFromFlags(cmd: Command, dir: string, opts: DecodeFlags): Recognizer {
   const flags: DecodeOptions = decodeOptionsFrom(opts, undefined);
   const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
@@ -102,7 +82,10 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
         let r = base;
         if (cmvn === 'speaker') {
           try {
-            r = await speakerView(base, files.map((f) => f.path), maxSegment);
+            const measuring = files.length > 1 ? createProgress('speaker CMVN') : null;
+            let done = 0;
+            r = await speakerView(base, files.map((f) => f.path), maxSegment, () => measuring?.update(++done, files.length));
+            measuring?.done();
           } catch (e) {
             disposeRecognizer(base);
             throw e;

@@ -6,8 +6,7 @@ import { decodeSegment, transcribeFile, type TranscribeOptions, type TranscriptW
 import { posteriorsOf, segmentFeatures } from './acoustic.js';
 import { audioChunks } from '../audio/index.js';
 import type { FeatureMatrix } from '../features/matrix.js';
-import { assertSpeakerCmvnApplies, measureSpeakerFile, speakerAccumulator, withSpeakerCmvn, type CmvnMode } from './speaker-cmvn.js';
-import type { SpeakerCmvn } from '../features/speaker-cmvn.js';
+import { assertSpeakerCmvnApplies, speakerView, type CmvnMode } from './speaker-cmvn.js';
 
 /** The mono samples of a file at `rate`, read in chunks. */
 async function readSamples(path: string, rate: number): Promise<Float32Array> {
@@ -65,7 +64,7 @@ export interface EvaluateOptions extends TranscribeOptions {
    * (Kaldi's utt2spk CMVN), measured in a first pass; utterances without one keep their own. Default "utterance".
    */
   cmvn?: CmvnMode;
-  /** With cmvn "speaker": called after each file of the first pass. */
+  /** With cmvn "speaker": called after each file of the first pass (`total`: the lines that name a speaker). */
   onMeasure?: (done: number, total: number) => void;
 }
 
@@ -91,22 +90,20 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
   const views = new Map<string, Recognizer>();
   if (opts.cmvn === 'speaker') {
     assertSpeakerCmvnApplies(r);
-    const accs = new Map<string, SpeakerCmvn>();
-    let done = 0;
+    const bySpeaker = new Map<string, string[]>();
     for (const e of entries) {
       const spk = speakerOf(e.extra);
-      if (spk !== undefined) {
-        let acc = accs.get(spk);
-        if (!acc) accs.set(spk, (acc = speakerAccumulator(r)));
-        try {
-          await measureSpeakerFile(r, e.audioFilepath, acc, wholeUpTo);
-        } catch {
-          // reported when the second pass reads it
-        }
-      }
-      opts.onMeasure?.(++done, entries.length);
+      if (spk === undefined) continue;
+      const paths = bySpeaker.get(spk);
+      if (paths) paths.push(e.audioFilepath);
+      else bySpeaker.set(spk, [e.audioFilepath]);
     }
-    for (const [spk, acc] of accs) if (acc.count > 0) views.set(spk, withSpeakerCmvn(r, acc));
+    const total = [...bySpeaker.values()].reduce((n, p) => n + p.length, 0);
+    let done = 0;
+    for (const [spk, paths] of bySpeaker) {
+      const view = await speakerView(r, paths, wholeUpTo, () => opts.onMeasure?.(++done, total));
+      if (view !== r) views.set(spk, view);
+    }
   }
   const pending: { id: string; audio: string; ref: string; hyp: string; duration: number; words: TranscriptWord[]; error?: string }[] = [];
   const maxBatchFrames = opts.maxBatchFrames ?? 12000;

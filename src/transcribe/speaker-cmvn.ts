@@ -55,7 +55,20 @@ export function withSpeakerCmvn(r: Recognizer, acc: SpeakerCmvn): Recognizer {
   return { ...r, features: { ...r.features, normalize: speakerNormalize(acc) } };
 }
 
-/** A fresh accumulator for the recognizer's features. */
-export function speakerAccumulator(r: Recognizer): SpeakerCmvn {
-  return emptySpeakerCmvn(r.model.config.inputDim);
+/**
+ * `r` normalising with the average statistics of the files at `paths` (one speaker), or `r` itself when none could
+ * be measured. A file that cannot be read is skipped here: the transcription pass reports it.
+ */
+export async function speakerView(r: Recognizer, paths: string[], pieceSeconds = 20, onFile?: () => void): Promise<Recognizer> {
+  assertSpeakerCmvnApplies(r);
+  const acc = emptySpeakerCmvn(r.model.config.inputDim);
+  for (const path of paths) {
+    try {
+      await measureSpeakerFile(r, path, acc, pieceSeconds);
+    } catch {
+      // reported when it is transcribed
+    }
+    onFile?.();
+  }
+  return acc.count > 0 ? withSpeakerCmvn(r, acc) : r;
 }
