@@ -2,6 +2,7 @@ import { readManifest } from '../data/manifest.js';
 import { fileError } from '../util/errors.js';
 import { extractFileFeatures } from './file.js';
 import type { FeatureConfig, StreamingPrior } from './config-file.js';
+import { addSpeakerUtterance, emptySpeakerCmvn, speakerNormalize, type SpeakerCmvn } from './speaker-cmvn.js';
 
 /**
  * The prior a streaming front end starts from when a model normalises each utterance by itself ("utterance"
@@ -19,35 +20,20 @@ export async function streamingPriorFromManifest(
 ): Promise<StreamingPrior> {
   const limit = opts.limit ?? 500;
   const stride = Math.max(1, opts.stride ?? 1);
-  let meanSum: Float64Array | null = null;
-  let stdSum: Float64Array | null = null;
-  let n = 0;
+  let acc: SpeakerCmvn | null = null;
   let index = 0;
   for await (const entry of readManifest(manifest)) {
-    if (n >= limit) break;
+    if ((acc?.count ?? 0) >= limit) break;
     if (index++ % stride !== 0) continue;
     const m = await extractFileFeatures(entry.audioFilepath, config.type, { ...config.options, dither: 0 });
     if (m.numFrames === 0) continue;
-    const D = m.dim;
-    meanSum ??= new Float64Array(D);
-    stdSum ??= new Float64Array(D);
-    for (let d = 0; d < D; d++) {
-      let s = 0;
-      let sq = 0;
-      for (let t = 0; t < m.numFrames; t++) {
-        const v = m.data[t * D + d];
-        s += v;
-        sq += v * v;
-      }
-      const mu = s / m.numFrames;
-      meanSum[d] += mu;
-      // floored as utterance CMVN floors it
-      stdSum[d] += Math.sqrt(Math.max(sq / m.numFrames - mu * mu, 1e-5));
-    }
-    n++;
-    opts.onProgress?.(n);
+    // the average of the utterances' own statistics: what per-speaker CMVN computes for one speaker
+    acc ??= emptySpeakerCmvn(m.dim);
+    addSpeakerUtterance(acc, m);
+    opts.onProgress?.(acc.count);
   }
-  if (meanSum === null || stdSum === null || n === 0) throw fileError(manifest, 'no frames: the manifest lists no usable audio');
+  if (acc === null || acc.count === 0) throw fileError(manifest, 'no frames: the manifest lists no usable audio');
+  const { mean, std } = speakerNormalize(acc);
   const round = (x: number): number => Math.round(x * 1e5) / 1e5;
-  return { mean: Array.from(meanSum, (v) => round(v / n)), std: Array.from(stdSum, (v) => round(v / n)), frames: opts.frames ?? 200 };
+  return { mean: mean.map(round), std: std.map(round), frames: opts.frames ?? 200 };
 }
