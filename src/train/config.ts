@@ -4,6 +4,7 @@ import { resolveModelConfig, type ModelConfig } from '../model/config.js';
 import type { SpecAugmentOptions } from '../features/specaugment.js';
 import { LEVEL_AUGMENT_DEFAULTS, type LevelAugmentOptions } from '../features/level-augment.js';
 import { AsrError, fileError } from '../util/errors.js';
+import { POOLED_CMVN_DEFAULTS, POOLED_CMVN_GROUPS, type PooledCmvnOptions } from './pooled-cmvn.js';
 import type { AdamWConfig } from './optimizer.js';
 import type { ScheduleConfig } from './schedule.js';
 
@@ -45,6 +46,8 @@ export interface TrainConfig {
   vtlnPerturb: number[];
   /** Level augmentation of raw features (src/features/level-augment.ts; missing keys take its defaults), or null. */
   levelAugment: Partial<LevelAugmentOptions> | null;
+  /** Pooled CMVN (src/train/pooled-cmvn.ts; missing keys take its defaults), or null for per-utterance CMVN. */
+  pooledCmvn: Partial<PooledCmvnOptions> | null;
   /** Keep raw fbank of training audio in memory after the first epoch. */
   featureCache: boolean;
   /** Write a checkpoint every N optimizer steps (also at each epoch end and on Ctrl-C). */
@@ -100,6 +103,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   speedPerturb: [],
   vtlnPerturb: [],
   levelAugment: null,
+  pooledCmvn: null,
   featureCache: true,
   checkpointEverySteps: 100,
   keepCheckpoints: 5,
@@ -172,6 +176,13 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
     check(where, num(l.prob, 0) && l.prob <= 1 && num(l.maxExpand, 0) && int(l.edgePadMaxFrames, 0) && num(l.edgePadMaxDb, 0)
       && num(l.edgeTrimProb, 0) && l.edgeTrimProb <= 1 && num(l.edgeTrimDb, 0),
       'train.levelAugment needs prob in [0, 1], maxExpand >= 0, an integer edgePadMaxFrames >= 0, edgePadMaxDb >= 0, edgeTrimProb in [0, 1], edgeTrimDb >= 0');
+  }
+  const pc = c.pooledCmvn;
+  check(where, pc === null || (isObject(pc) && Object.keys(pc).every((k) => k in POOLED_CMVN_DEFAULTS)), 'train.pooledCmvn must be null or an object with prob, group, others');
+  if (pc !== null) {
+    const p = { ...POOLED_CMVN_DEFAULTS, ...pc };
+    check(where, num(p.prob, 0) && p.prob <= 1 && POOLED_CMVN_GROUPS.includes(p.group) && int(p.others, 0),
+      `train.pooledCmvn needs prob in [0, 1], group one of ${POOLED_CMVN_GROUPS.join(', ')}, an integer others >= 0`);
   }
   check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
   check(where, c.tokenizer === 'char' || c.tokenizer === 'bpe', 'train.tokenizer must be "char" or "bpe"');

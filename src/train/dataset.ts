@@ -11,6 +11,7 @@ import type { Rng } from '../util/random.js';
 import { minFramesFor } from './ctc.js';
 import { framesForDuration, normalizeFeatures, rawFeatures, SAMPLE_RATE, FULL_BAND, type FeatureBand } from './frontend.js';
 import type { Tokenizer } from './tokenizer.js';
+import { addToPool, normalizeWithStats, pooledGroupKey, pooledStats, utteranceStats, type GroupFields, type PooledCmvnOptions, type StatsPool } from './pooled-cmvn.js';
 
 /** One usable manifest line. */
 export interface Utterance {
@@ -23,6 +24,8 @@ export interface Utterance {
   targets: Int32Array;
   /** Fbank frames estimated from the duration (for bucketing). */
   frames: number;
+  /** The manifest's speaker, voice and augment fields, where present (for pooled CMVN's groups). */
+  group?: GroupFields;
 }
 
 export interface BadLine {
@@ -69,7 +72,7 @@ export function loadUtterances(manifest: string, tokenizer: Tokenizer, config: M
       if (out < minFramesFor(targets)) {
         throw new AsrError(`${e.duration} s of audio gives ${out} output frames, too few for the ${targets.length} tokens of its text`);
       }
-      utterances.push({ where, audio: e.audioFilepath, duration: e.duration, text: e.text, targets, frames });
+      utterances.push({ where, audio: e.audioFilepath, duration: e.duration, text: e.text, targets, frames, group: groupFields(fields) });
     } catch (err) {
       // parseManifestLine's messages already start with `manifest: line N:`; keep one prefix
       const msg = errorMessage(err).replace(`${manifest}: line ${i + 1}: `, '');
@@ -79,6 +82,14 @@ export function loadUtterances(manifest: string, tokenizer: Tokenizer, config: M
   }
   if (utterances.length === 0) throw fileError(manifest, skipped.length > 0 ? `no usable lines (${skipped.length} bad)` : 'no utterances');
   return { utterances, skipped };
+}
+
+function groupFields(f: Record<string, unknown>): GroupFields {
+  const g: GroupFields = {};
+  if (typeof f.speaker === 'string') g.speaker = f.speaker;
+  if (typeof f.voice === 'string') g.voice = f.voice;
+  if (typeof f.augment === 'object' && f.augment !== null && !Array.isArray(f.augment)) g.augment = f.augment as Record<string, unknown>;
+  return g;
 }
 
 /** The transcripts of a manifest's readable lines (to train a BPE tokenizer; bad lines are reported later). */
@@ -110,6 +121,8 @@ export interface AugmentConfig {
   vtlnWarps?: number[];
   /** Level augmentation of the raw features, or null/absent for none. */
   levelAugment?: Partial<LevelAugmentOptions> | null;
+  /** Pooled CMVN (src/train/pooled-cmvn.ts), or null/absent for per-utterance CMVN always. */
+  pooledCmvn?: PooledCmvnOptions | null;
 }
 
 /**
@@ -119,6 +132,9 @@ export interface AugmentConfig {
  */
 export class FeatureSource {
   private readonly cache = new Map<string, FeatureMatrix>();
+  /** Pooled CMVN's statistics per group, filled as utterances are first seen (not saved with checkpoints). */
+  private readonly pool: StatsPool = new Map();
+  private readonly pooled = new Set<string>();
   /** Seconds spent decoding audio and computing fbank (for the speed report). */
   featureSeconds = 0;
 
@@ -156,8 +172,19 @@ export class FeatureSource {
     // drawn only when there is a choice, so runs without VTLN perturbation draw the same numbers as before
     const warp = rng === null ? 1 : warps.length > 1 ? warps[rng.int(0, warps.length - 1)] : (warps[0] ?? 1);
     let m = await this.raw(u, speed, warp);
+    const pc = augment?.pooledCmvn;
+    const key = pc && rng !== null && m.numFrames > 0 && u.group ? pooledGroupKey(u.group, pc.group) : null;
+    const own = key !== null ? utteranceStats(m) : null;
+    if (key !== null && own !== null && rng !== null && !this.pooled.has(u.audio)) {
+      this.pooled.add(u.audio);
+      addToPool(this.pool, key, own, rng);
+    }
     if (augment?.levelAugment && rng !== null) m = levelAugment(m, rng, augment.levelAugment);
-    m = normalizeFeatures(m);
+    if (key !== null && own !== null && rng !== null && pc && rng.uniform() < pc.prob) {
+      m = normalizeWithStats(m, pooledStats(this.pool, key, own, pc.others, rng));
+    } else {
+      m = normalizeFeatures(m);
+    }
     if (augment?.specAugment && rng !== null) m = specAugment(m, rng, augment.specAugment);
     return m;
   }

@@ -18,6 +18,7 @@ import { FeatureSource, loadUtterances, manifestTexts, type AugmentConfig, type 
 import { appendMetric, readMetrics, truncateMetrics } from './metrics.js';
 import { clipByGlobalNorm, createAdamW, type AdamW } from './optimizer.js';
 import { featuresJson, type FeatureBand } from './frontend.js';
+import { POOLED_CMVN_DEFAULTS } from './pooled-cmvn.js';
 import { FEATURES_FILE, parseFeatureConfig, readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
 import { learningRate, type ScheduleConfig } from './schedule.js';
 import { createCharTokenizer, type Tokenizer } from './tokenizer.js';
@@ -256,7 +257,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const schedule: ScheduleConfig = { ...cfg.lr, totalSteps };
   const checkpointing = cfg.gradientCheckpointing === 'on' ||
     (cfg.gradientCheckpointing === 'auto' && o.backend === 'wasm' && cfg.maxFramesPerBatch * config.numLayers * config.dModel >= 4e6);
-  const augment: AugmentConfig = { specAugment: cfg.specAugment, speedFactors: cfg.speedPerturb, vtlnWarps: cfg.vtlnPerturb, levelAugment: cfg.levelAugment };
+  const augment: AugmentConfig = {
+    specAugment: cfg.specAugment, speedFactors: cfg.speedPerturb, vtlnWarps: cfg.vtlnPerturb, levelAugment: cfg.levelAugment,
+    pooledCmvn: cfg.pooledCmvn === null ? null : { ...POOLED_CMVN_DEFAULTS, ...cfg.pooledCmvn },
+  };
   const source = new FeatureSource(config.inputDim, cfg.featureCache, cfg.features);
   const validSource = new FeatureSource(config.inputDim, true, cfg.features);
   const metricsFile = join(o.outDir, 'metrics.jsonl');

@@ -1,0 +1,122 @@
+import type { FeatureMatrix } from '../features/matrix.js';
+import type { Rng } from '../util/random.js';
+
+/**
+ * Pooled CMVN, a training augmentation: with probability `prob` an utterance is normalised by the average of its
+ * own statistics and those of up to `others` other utterances of its group (its speaker, or its voice), instead of
+ * by its own alone.
+ *
+ * Why: inference on short clips of one speaker normalises them by the speaker's statistics (`--cmvn speaker`,
+ * src/features/speaker-cmvn.ts), so each clip reaches the model with a residual offset, its own mean less the
+ * speaker's, which per-utterance CMVN in training never shows. The residual carries the clip's content (a word
+ * with a fricative lifts the high bins), which the model can learn to use. The statistics pooled are the raw
+ * features' (before level augmentation), as `asr eval --cmvn speaker` measures them.
+ */
+export interface PooledCmvnOptions {
+  /** Chance per utterance of pooled statistics instead of its own. */
+  prob: number;
+  /**
+   * Which utterances share statistics: `speaker` (the manifest's speaker field), `voice`, or `voice+channel` (one
+   * voice and the same kinds of added noise, reverberation and band-limiting, so that the pooled statistics are not
+   * those of another channel). The digits corpus has 669 voices (median 9 utterances each) but 3,682 voice+channel
+   * groups (median 1, so mostly an utterance's own statistics) and 3,608 pseudo-speakers: `voice` is the default.
+   */
+  group: PooledCmvnGroup;
+  /** Other utterances' statistics averaged with the utterance's own (at most; fewer while the pool fills). */
+  others: number;
+}
+
+export type PooledCmvnGroup = 'speaker' | 'voice' | 'voice+channel';
+
+export const POOLED_CMVN_GROUPS: readonly PooledCmvnGroup[] = ['speaker', 'voice', 'voice+channel'];
+export const POOLED_CMVN_DEFAULTS: PooledCmvnOptions = { prob: 0.5, group: 'voice', others: 15 };
+
+/** Statistics kept per group: the newest are kept up to this many (a random one is replaced once full). */
+const POOL_CAP = 64;
+
+/** One utterance's per-dimension mean and standard deviation (floored as normalizeFeatures floors it). */
+export interface UtteranceStats {
+  mean: Float64Array;
+  std: Float64Array;
+}
+
+/** The manifest fields a group key is made of (`augment` as written by `asr data synth`). */
+export interface GroupFields {
+  speaker?: string;
+  voice?: string;
+  augment?: Record<string, unknown>;
+}
+
+/** The group an utterance belongs to, or null when the manifest line lacks the field (it keeps its own statistics). */
+export function pooledGroupKey(f: GroupFields, group: PooledCmvnGroup): string | null {
+  if (group === 'speaker') return f.speaker ?? null;
+  if (f.voice === undefined) return null;
+  if (group === 'voice') return f.voice;
+  // peak level is removed by CMVN anyway; the kinds of channel are what change the statistics
+  const kinds = Object.keys(f.augment ?? {}).filter((k) => k !== 'peak_db').sort();
+  return `${f.voice}|${kinds.join('+')}`;
+}
+
+/** Per-dimension statistics of features `[frames, dim]` (frames > 0). */
+export function utteranceStats(m: FeatureMatrix): UtteranceStats {
+  const { numFrames: T, dim: D, data } = m;
+  const mean = new Float64Array(D);
+  const std = new Float64Array(D);
+  for (let d = 0; d < D; d++) {
+    let s = 0;
+    let sq = 0;
+    for (let t = 0; t < T; t++) {
+      const v = data[t * D + d];
+      s += v;
+      sq += v * v;
+    }
+    mean[d] = s / T;
+    std[d] = Math.sqrt(Math.max(sq / T - mean[d] * mean[d], 1e-5));
+  }
+  return { mean, std };
+}
+
+/** `(x - mean) / std` per dimension: features `[frames, dim]` normalised by given statistics. */
+export function normalizeWithStats(m: FeatureMatrix, s: UtteranceStats): FeatureMatrix {
+  const { numFrames: T, dim: D } = m;
+  const data = new Float32Array(m.data.length);
+  for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) data[t * D + d] = (m.data[t * D + d] - s.mean[d]) / s.std[d];
+  return { numFrames: T, dim: D, data };
+}
+
+/** Statistics seen so far, per group. */
+export type StatsPool = Map<string, UtteranceStats[]>;
+
+/** Adds an utterance's statistics to its group's pool (bounded: a random entry is replaced once full). */
+export function addToPool(pool: StatsPool, key: string, s: UtteranceStats, rng: Rng): void {
+  const list = pool.get(key);
+  if (list === undefined) pool.set(key, [s]);
+  else if (list.length < POOL_CAP) list.push(s);
+  else list[rng.int(0, POOL_CAP - 1)] = s;
+}
+
+/**
+ * The average of `own` and up to `others` distinct entries drawn from the group's pool (own may be among them: it
+ * was added when its features were first seen, as inference's speaker statistics include the clip itself).
+ */
+export function pooledStats(pool: StatsPool, key: string, own: UtteranceStats, others: number, rng: Rng): UtteranceStats {
+  const list = pool.get(key) ?? [];
+  const picks: UtteranceStats[] = [own];
+  const idx = list.map((_, i) => i);
+  const k = Math.min(others, idx.length);
+  for (let i = 0; i < k; i++) {
+    const j = rng.int(i, idx.length - 1);
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+    picks.push(list[idx[i]]);
+  }
+  const D = own.mean.length;
+  const mean = new Float64Array(D);
+  const std = new Float64Array(D);
+  for (const p of picks) {
+    for (let d = 0; d < D; d++) {
+      mean[d] += p.mean[d] / picks.length;
+      std[d] += p.std[d] / picks.length;
+    }
+  }
+  return { mean, std };
+}
