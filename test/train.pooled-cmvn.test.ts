@@ -75,7 +75,7 @@ describe('pooled CMVN', () => {
     const utts = loadUtterances(manifest, createCharTokenizer(), modelConfig({ vocabSize: 29 }), false).utterances;
     expect(utts.map((u) => u.group?.voice)).toEqual(['espeak:en-us', 'espeak:en-us', 'espeak:en-us']);
     const src = new FeatureSource(40, true);
-    const pooled: AugmentConfig = { specAugment: null, speedFactors: [], pooledCmvn: { prob: 1, group: 'voice', others: 15 } };
+    const pooled: AugmentConfig = { specAugment: null, speedFactors: [], pooledCmvn: { prob: 1, group: 'voice', others: 15, maxSeconds: 0 } };
     const rng = createRng(5);
     const raws = await Promise.all(utts.map((u) => src.raw(u)));
     const s = raws.map(utteranceStats);
@@ -88,17 +88,26 @@ describe('pooled CMVN', () => {
     expect(Array.from(third.data)).not.toEqual(Array.from(normalizeFeatures(raws[2]).data));
     const valid = await src.features(utts[2], pooled, null);
     expect(Array.from(valid.data)).toEqual(Array.from(normalizeFeatures(raws[2]).data));
-    const never = await src.features(utts[2], { ...pooled, pooledCmvn: { prob: 0, group: 'voice', others: 15 } }, rng);
+    const never = await src.features(utts[2], { ...pooled, pooledCmvn: { prob: 0, group: 'voice', others: 15, maxSeconds: 0 } }, rng);
     expect(Array.from(never.data)).toEqual(Array.from(normalizeFeatures(raws[2]).data));
+    // longer than maxSeconds: its own statistics, and kept out of the pool
+    const short = { ...pooled, pooledCmvn: { prob: 1, group: 'voice' as const, others: 15, maxSeconds: utts[2].duration - 0.01 } };
+    const fresh = new FeatureSource(40, true);
+    const long = await fresh.features(utts[2], short, rng);
+    expect(Array.from(long.data)).toEqual(Array.from(normalizeFeatures(raws[2]).data));
+    await fresh.features(utts[0], short, rng);
+    const second = await fresh.features(utts[1], short, rng); // pooled with the first only
+    const want = normalizeWithStats(raws[1], average([s[1], s[0], s[1]]));
+    for (let i = 0; i < second.data.length; i += 97) expect(second.data[i]).toBeCloseTo(want.data[i], 4);
   });
 
   it('the config is checked', () => {
     const dir = mkdtempSync(join(tmpdir(), 'asr-pooled-'));
     const f = join(dir, 'c.json');
     writeFileSync(f, JSON.stringify({ train: { pooledCmvn: { group: 'room' } } }));
-    expect(() => readExperimentConfig(f)).toThrow('train.pooledCmvn needs prob in [0, 1], group one of speaker, voice, voice+channel, an integer others >= 0');
+    expect(() => readExperimentConfig(f)).toThrow('train.pooledCmvn needs prob in [0, 1], group one of speaker, voice, voice+channel, an integer others >= 0, maxSeconds >= 0');
     writeFileSync(f, JSON.stringify({ train: { pooledCmvn: { prob: 0.5, size: 3 } } }));
-    expect(() => readExperimentConfig(f)).toThrow('train.pooledCmvn must be null or an object with prob, group, others');
+    expect(() => readExperimentConfig(f)).toThrow('train.pooledCmvn must be null or an object with prob, group, others, maxSeconds');
     writeFileSync(f, JSON.stringify({ train: { pooledCmvn: { prob: 0.3 } } }));
     expect(readExperimentConfig(f).train.pooledCmvn).toEqual({ prob: 0.3 });
   });

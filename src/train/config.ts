@@ -178,11 +178,11 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
       'train.levelAugment needs prob in [0, 1], maxExpand >= 0, an integer edgePadMaxFrames >= 0, edgePadMaxDb >= 0, edgeTrimProb in [0, 1], edgeTrimDb >= 0');
   }
   const pc = c.pooledCmvn;
-  check(where, pc === null || (isObject(pc) && Object.keys(pc).every((k) => k in POOLED_CMVN_DEFAULTS)), 'train.pooledCmvn must be null or an object with prob, group, others');
+  check(where, pc === null || (isObject(pc) && Object.keys(pc).every((k) => k in POOLED_CMVN_DEFAULTS)), 'train.pooledCmvn must be null or an object with prob, group, others, maxSeconds');
   if (pc !== null) {
     const p = { ...POOLED_CMVN_DEFAULTS, ...pc };
-    check(where, num(p.prob, 0) && p.prob <= 1 && POOLED_CMVN_GROUPS.includes(p.group) && int(p.others, 0),
-      `train.pooledCmvn needs prob in [0, 1], group one of ${POOLED_CMVN_GROUPS.join(', ')}, an integer others >= 0`);
+    check(where, num(p.prob, 0) && p.prob <= 1 && POOLED_CMVN_GROUPS.includes(p.group) && int(p.others, 0) && num(p.maxSeconds, 0),
+      `train.pooledCmvn needs prob in [0, 1], group one of ${POOLED_CMVN_GROUPS.join(', ')}, an integer others >= 0, maxSeconds >= 0`);
   }
   check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
   check(where, c.tokenizer === 'char' || c.tokenizer === 'bpe', 'train.tokenizer must be "char" or "bpe"');

@@ -173,7 +173,7 @@ export class FeatureSource {
     const warp = rng === null ? 1 : warps.length > 1 ? warps[rng.int(0, warps.length - 1)] : (warps[0] ?? 1);
     let m = await this.raw(u, speed, warp);
     const pc = augment?.pooledCmvn;
-    const key = pc && rng !== null && m.numFrames > 0 && u.group ? pooledGroupKey(u.group, pc.group) : null;
+    const key = pc && rng !== null && m.numFrames > 0 && u.group && (pc.maxSeconds <= 0 || u.duration <= pc.maxSeconds) ? pooledGroupKey(u.group, pc.group) : null;
     const own = key !== null ? utteranceStats(m) : null;
     if (key !== null && own !== null && rng !== null && !this.pooled.has(u.audio)) {
       this.pooled.add(u.audio);

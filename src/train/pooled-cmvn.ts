@@ -24,12 +24,17 @@ export interface PooledCmvnOptions {
   group: PooledCmvnGroup;
   /** Other utterances' statistics averaged with the utterance's own (at most; fewer while the pool fills). */
   others: number;
+  /**
+   * Only utterances up to this many seconds (by the manifest's duration) are pooled and pool-normalised; 0: all.
+   * A long utterance's own statistics are already close to its speaker's; a short clip's are not.
+   */
+  maxSeconds: number;
 }
 
 export type PooledCmvnGroup = 'speaker' | 'voice' | 'voice+channel';
 
 export const POOLED_CMVN_GROUPS: readonly PooledCmvnGroup[] = ['speaker', 'voice', 'voice+channel'];
-export const POOLED_CMVN_DEFAULTS: PooledCmvnOptions = { prob: 0.5, group: 'voice', others: 15 };
+export const POOLED_CMVN_DEFAULTS: PooledCmvnOptions = { prob: 0.5, group: 'voice', others: 15, maxSeconds: 0 };
 
 /** Statistics kept per group: the newest are kept up to this many (a random one is replaced once full). */
 const POOL_CAP = 64;
