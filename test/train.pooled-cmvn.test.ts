@@ -8,7 +8,8 @@ import { createCharTokenizer } from '../src/train/tokenizer.js';
 import { FeatureSource, loadUtterances, type AugmentConfig } from '../src/train/dataset.js';
 import { normalizeFeatures } from '../src/train/frontend.js';
 import { readExperimentConfig } from '../src/train/config.js';
-import { addToPool, normalizeWithStats, pooledGroupKey, pooledStats, utteranceStats, type StatsPool, type UtteranceStats } from '../src/train/pooled-cmvn.js';
+import { addToPool, normalizeWithStats, pooledGroupKey, pooledStats, type StatsPool } from '../src/train/pooled-cmvn.js';
+import { utteranceStats, type UtteranceStats } from '../src/features/speaker-cmvn.js';
 import type { FeatureMatrix } from '../src/features/matrix.js';
 import { synthUtterances } from './train.fixtures.js';
 

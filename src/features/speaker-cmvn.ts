@@ -28,11 +28,17 @@ export function emptySpeakerCmvn(dim: number): SpeakerCmvn {
   return { dim, count: 0, meanSum: new Float64Array(dim), stdSum: new Float64Array(dim) };
 }
 
-/** Adds one utterance's raw (unnormalised) features `[frames, dim]`, in place. Empty matrices are ignored. */
-export function addSpeakerUtterance(acc: SpeakerCmvn, m: FeatureMatrix): SpeakerCmvn {
+/** One utterance's per-dimension mean and standard deviation. */
+export interface UtteranceStats {
+  mean: Float64Array;
+  std: Float64Array;
+}
+
+/** Per-dimension statistics of features `[frames, dim]` (frames > 0), deviations floored as `normalizeFeatures` floors them. */
+export function utteranceStats(m: FeatureMatrix): UtteranceStats {
   const { numFrames: T, dim: D, data } = m;
-  if (T === 0) return acc;
-  if (D !== acc.dim) throw new AsrError(`speaker CMVN: feature dim ${D} != statistics dim ${acc.dim}`);
+  const mean = new Float64Array(D);
+  const std = new Float64Array(D);
   for (let d = 0; d < D; d++) {
     let s = 0;
     let sq = 0;
@@ -41,9 +47,20 @@ export function addSpeakerUtterance(acc: SpeakerCmvn, m: FeatureMatrix): Speaker
       s += v;
       sq += v * v;
     }
-    const mu = s / T;
-    acc.meanSum[d] += mu;
-    acc.stdSum[d] += Math.sqrt(Math.max(sq / T - mu * mu, 1e-5));
+    mean[d] = s / T;
+    std[d] = Math.sqrt(Math.max(sq / T - mean[d] * mean[d], 1e-5));
+  }
+  return { mean, std };
+}
+
+/** Adds one utterance's raw (unnormalised) features `[frames, dim]`, in place. Empty matrices are ignored. */
+export function addSpeakerUtterance(acc: SpeakerCmvn, m: FeatureMatrix): SpeakerCmvn {
+  if (m.numFrames === 0) return acc;
+  if (m.dim !== acc.dim) throw new AsrError(`speaker CMVN: feature dim ${m.dim} != statistics dim ${acc.dim}`);
+  const { mean, std } = utteranceStats(m);
+  for (let d = 0; d < m.dim; d++) {
+    acc.meanSum[d] += mean[d];
+    acc.stdSum[d] += std[d];
   }
   acc.count++;
   return acc;

@@ -11,7 +11,8 @@ import type { Rng } from '../util/random.js';
 import { minFramesFor } from './ctc.js';
 import { framesForDuration, normalizeFeatures, rawFeatures, SAMPLE_RATE, FULL_BAND, type FeatureBand } from './frontend.js';
 import type { Tokenizer } from './tokenizer.js';
-import { addToPool, normalizeWithStats, pooledGroupKey, pooledStats, utteranceStats, type GroupFields, type PooledCmvnOptions, type StatsPool } from './pooled-cmvn.js';
+import { utteranceStats } from '../features/speaker-cmvn.js';
+import { addToPool, normalizeWithStats, pooledGroupKey, pooledStats, type GroupFields, type PooledCmvnOptions, type StatsPool } from './pooled-cmvn.js';
 
 /** One usable manifest line. */
 export interface Utterance {

@@ -1,5 +1,6 @@
 import type { FeatureMatrix } from '../features/matrix.js';
 import type { Rng } from '../util/random.js';
+import type { UtteranceStats } from '../features/speaker-cmvn.js';
 
 /**
  * Pooled CMVN, a training augmentation: with probability `prob` an utterance is normalised by the average of its
@@ -39,12 +40,6 @@ export const POOLED_CMVN_DEFAULTS: PooledCmvnOptions = { prob: 0.5, group: 'voic
 /** Statistics kept per group: the newest are kept up to this many (a random one is replaced once full). */
 const POOL_CAP = 64;
 
-/** One utterance's per-dimension mean and standard deviation (floored as normalizeFeatures floors it). */
-export interface UtteranceStats {
-  mean: Float64Array;
-  std: Float64Array;
-}
-
 /** The manifest fields a group key is made of (`augment` as written by `asr data synth`). */
 export interface GroupFields {
   speaker?: string;
@@ -60,25 +55,6 @@ export function pooledGroupKey(f: GroupFields, group: PooledCmvnGroup): string |
   // peak level is removed by CMVN anyway; the kinds of channel are what change the statistics
   const kinds = Object.keys(f.augment ?? {}).filter((k) => k !== 'peak_db').sort();
   return `${f.voice}|${kinds.join('+')}`;
-}
-
-/** Per-dimension statistics of features `[frames, dim]` (frames > 0). */
-export function utteranceStats(m: FeatureMatrix): UtteranceStats {
-  const { numFrames: T, dim: D, data } = m;
-  const mean = new Float64Array(D);
-  const std = new Float64Array(D);
-  for (let d = 0; d < D; d++) {
-    let s = 0;
-    let sq = 0;
-    for (let t = 0; t < T; t++) {
-      const v = data[t * D + d];
-      s += v;
-      sq += v * v;
-    }
-    mean[d] = s / T;
-    std[d] = Math.sqrt(Math.max(sq / T - mean[d] * mean[d], 1e-5));
-  }
-  return { mean, std };
 }
 
 /** `(x - mean) / std` per dimension: features `[frames, dim]` normalised by given statistics. */
