@@ -22,6 +22,7 @@ export type { BackendInfo, BackendName } from './backend/index.js';
 export { createModel, modelConfig, forward, logProbs, loadModel, saveModel } from './model/index.js';
 export type { AcousticModel, ModelConfig } from './model/index.js';
 export { ctcLoss } from './train/ctc.js';
+export { averageModelDirs, lastCheckpointDirs } from './train/average.js';
 export { readManifest, loadManifest } from './data/index.js';
 export { synthesizeCorpus } from './data/index.js';
 export { runRecipe, loadRecipe } from './recipe/index.js';

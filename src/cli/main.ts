@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   eval: async () => (await import('./eval.js')).registerEval,
   train: async () => (await import('./train.js')).registerTrain,
   plot: async () => (await import('./plot.js')).registerPlot,
+  average: async () => (await import('./average.js')).registerAverage,
 };
 
 /** The subcommand named in argv (the first word that is not an option), if it is one of ours. */
