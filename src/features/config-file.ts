@@ -144,29 +144,32 @@ export async function writeFeatureConfig(dir: string, config: FeatureConfig): Pr
 export function normalizeFeatures(m: FeatureMatrix, c: FeatureConfig): void {
   const { numFrames: T, dim: D, data } = m;
   if (c.normalize === 'none' || T === 0) return;
-  let mean: ArrayLike<number>;
-  let inv: Float64Array;
-  if (c.normalize === 'utterance') {
-    const mu = new Float64Array(D);
-    const sq = new Float64Array(D);
-    for (let t = 0; t < T; t++) {
-      for (let d = 0; d < D; d++) {
-        const v = data[t * D + d];
-        mu[d] += v;
-        sq[d] += v * v;
-      }
-    }
-    inv = new Float64Array(D);
-    for (let d = 0; d < D; d++) {
-      mu[d] /= T;
-      // floored so a constant band (digital silence) does not divide by zero
-      inv[d] = 1 / Math.sqrt(Math.max(sq[d] / T - mu[d] * mu[d], 1e-5));
-    }
-    mean = mu;
-  } else {
-    if (c.normalize.mean.length !== D) throw new AsrError(`features have dimension ${D}, normalize has ${c.normalize.mean.length}`);
-    mean = c.normalize.mean;
-    inv = Float64Array.from(c.normalize.std, (s) => 1 / s);
+  if (c.normalize !== 'utterance') {
+    normalizeByStats(m, c.normalize.mean, c.normalize.std);
+    return;
   }
+  const mu = new Float64Array(D);
+  const sq = new Float64Array(D);
+  for (let t = 0; t < T; t++) {
+    for (let d = 0; d < D; d++) {
+      const v = data[t * D + d];
+      mu[d] += v;
+      sq[d] += v * v;
+    }
+  }
+  const std = new Float64Array(D);
+  for (let d = 0; d < D; d++) {
+    mu[d] /= T;
+    // floored so a constant band (digital silence) does not divide by zero
+    std[d] = Math.sqrt(Math.max(sq[d] / T - mu[d] * mu[d], 1e-5));
+  }
+  normalizeByStats(m, mu, std);
+}
+
+/** In place: `(x - mean) / std` per dimension of features `[frames, dim]` (a speaker's or pooled statistics). */
+export function normalizeByStats(m: FeatureMatrix, mean: ArrayLike<number>, std: ArrayLike<number>): void {
+  const { numFrames: T, dim: D, data } = m;
+  if (mean.length !== D) throw new AsrError(`features have dimension ${D}, normalize has ${mean.length}`);
+  const inv = Float64Array.from(std, (s) => 1 / s);
   for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) data[t * D + d] = (data[t * D + d] - mean[d]) * inv[d];
 }

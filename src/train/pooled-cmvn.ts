@@ -1,6 +1,7 @@
 import type { FeatureMatrix } from '../features/matrix.js';
 import type { Rng } from '../util/random.js';
 import type { UtteranceStats } from '../features/speaker-cmvn.js';
+import { normalizeByStats } from '../features/config-file.js';
 
 /**
  * Pooled CMVN, a training augmentation: with probability `prob` an utterance is normalised by the average of its
@@ -57,12 +58,11 @@ export function pooledGroupKey(f: GroupFields, group: PooledCmvnGroup): string |
   return `${f.voice}|${kinds.join('+')}`;
 }
 
-/** `(x - mean) / std` per dimension: features `[frames, dim]` normalised by given statistics. */
+/** A normalised copy of features `[frames, dim]` (the input may be the feature cache's): `(x - mean) / std`. */
 export function normalizeWithStats(m: FeatureMatrix, s: UtteranceStats): FeatureMatrix {
-  const { numFrames: T, dim: D } = m;
-  const data = new Float32Array(m.data.length);
-  for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) data[t * D + d] = (m.data[t * D + d] - s.mean[d]) / s.std[d];
-  return { numFrames: T, dim: D, data };
+  const out = { numFrames: m.numFrames, dim: m.dim, data: Float32Array.from(m.data) };
+  normalizeByStats(out, s.mean, s.std);
+  return out;
 }
 
 /** Statistics seen so far, per group. */
