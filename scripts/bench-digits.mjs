@@ -10,12 +10,14 @@
 //
 // Usage: npm run bench -- digits --manifest recipes/digits/data/fsdd/test.jsonl --grammar single
 //          [--model models/digits] [--lm FILE] [--limit N] [--keep DIR] [--decode "--beam 16 --lm-weight 0.5 --word-bonus 1.0"]
-//          [--words eleven|ten] [--cmvn utterance|speaker]
+//          [--words eleven|ten] [--cmvn utterance|speaker] [--adapt-bn]
 // --words ten: the grammar's words are FSDD's label set, zero..nine without "oh" (a word FSDD's references never
 // contain); give our decoder the matching LM (recipes/digits/data/lm/ten_digit.arpa). Default: eleven (with "oh").
 // --cmvn speaker: our model normalises each utterance by its speaker's average statistics (the manifest's `speaker`
 // field; asr eval --cmvn speaker) instead of the utterance's own. PocketSphinx's default live CMN already carries
 // its running cepstral mean from one file of the batch to the next.
+// --adapt-bn: our model also re-estimates its BatchNorm statistics on each speaker's utterances (asr eval --adapt-bn;
+// unsupervised, like the CMN). PocketSphinx gets no counterpart here: its speaker adaptation (MLLR) needs transcripts.
 // Needs: apt-get install pocketsphinx pocketsphinx-en-us sox (PocketSphinx is a peer here, never a dependency).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,9 +38,10 @@ const limit = Number(arg('--limit', '0'));
 const keep = arg('--keep', '');
 const wordSet = arg('--words', 'eleven');
 const cmvn = arg('--cmvn', 'utterance');
+const adaptBn = process.argv.includes('--adapt-bn');
 const decode = arg('--decode', '--beam 16 --lm-weight 0.5 --word-bonus 1.0').split(/\s+/).filter(Boolean);
 if (!manifest || !['single', 'string'].includes(grammar) || !['eleven', 'ten'].includes(wordSet) || !['utterance', 'speaker'].includes(cmvn)) {
-  console.error('usage: npm run bench -- digits --manifest M.jsonl --grammar single|string [--words eleven|ten] [--cmvn utterance|speaker] [--model DIR] [--lm FILE] [--limit N]');
+  console.error('usage: npm run bench -- digits --manifest M.jsonl --grammar single|string [--words eleven|ten] [--cmvn utterance|speaker] [--adapt-bn] [--model DIR] [--lm FILE] [--limit N]');
   process.exit(2);
 }
 const lm = resolve(arg('--lm', grammar === 'single' ? join(root, 'recipes', 'digits', 'data', 'lm', 'single.arpa') : join(model, 'lm.arpa')));
@@ -75,12 +78,12 @@ try {
 
   // ours
   let t0 = performance.now();
-  run(process.execPath, [join(root, 'bin', 'asr.js'), 'eval', '--model', model, '--manifest', join(tmp, 'set.jsonl'), '--lm', lm, '--cmvn', cmvn, ...decode, '--output', join(tmp, 'ours.jsonl')]);
+  run(process.execPath, [join(root, 'bin', 'asr.js'), 'eval', '--model', model, '--manifest', join(tmp, 'set.jsonl'), '--lm', lm, '--cmvn', cmvn, ...(adaptBn ? ['--adapt-bn'] : []), ...decode, '--output', join(tmp, 'ours.jsonl')]);
   const oursSec = (performance.now() - t0) / 1000;
   const ours = readFileSync(join(tmp, 'ours.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const oursById = new Map(ours.map((r) => [r.id, r.text]));
   writeFileSync(join(tmp, 'ours.txt'), ids.map((id) => `${id} ${oursById.get(id) ?? ''}`).join('\n') + '\n');
-  results.push({ system: `asr-ts ${model.replace(root + '/', '')} (beam + ${lm.replace(root + '/', '')}${cmvn === 'speaker' ? ', speaker CMVN' : ''})`, seconds: oursSec, ...score(join(tmp, 'ours.txt')) });
+  results.push({ system: `asr-ts ${model.replace(root + '/', '')} (beam + ${lm.replace(root + '/', '')}${cmvn === 'speaker' ? ', speaker CMVN' : ''}${adaptBn ? ', speaker BatchNorm statistics' : ''})`, seconds: oursSec, ...score(join(tmp, 'ours.txt')) });
 
   // PocketSphinx: 16 kHz 16-bit WAV copies (its model's rate), a control file, the grammar
   t0 = performance.now();

@@ -175,6 +175,36 @@ describe('asr transcribe', () => {
     expect(r.stderr).toMatch(/--cmvn must be "utterance" or "speaker", got "channel"/);
   });
 
+  it('--adapt-bn: re-estimates BatchNorm statistics on 10 s or more of input, keeps them below that, needs BatchNorm', async () => {
+    const json = (args: string[]): { code: number; stderr: string; words: string[] } => {
+      const r = asr(['transcribe', ...args, '--model', model, '--format', 'json']);
+      const last = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonOut).find((j) => j.file === wavB);
+      return { code: r.code, stderr: r.stderr, words: (last?.words ?? []).map((w) => `${w.word}@${w.start.toFixed(2)}:${w.confidence.toFixed(4)}`) };
+    };
+    const plain = json([wavB]);
+    const short = json([wavB, '--adapt-bn']);
+    expect(short.code, short.stderr).toBe(0);
+    expect(short.stderr).toMatch(/^asr transcribe: --adapt-bn: \d+\.\d s of audio is under 10 s, so the model's BatchNorm statistics are kept\n$/);
+    expect(short.words).toEqual(plain.words);
+    // wavA is over 20 s: with it the statistics are the inputs' own, and what is recognised in wavB changes
+    const both = json([wavA, wavB]);
+    const adapted = json([wavA, wavB, '--adapt-bn']);
+    expect(adapted.code, adapted.stderr).toBe(0);
+    expect(adapted.stderr).not.toMatch(/under 10 s/);
+    expect(adapted.words).not.toEqual(both.words);
+
+    const { createModel, modelConfig, saveModel, disposeModel } = await import('../src/model/index.js');
+    const { TINY_TOKENS } = await import('./helpers/transcribe-fixtures.js');
+    const ln = createModel(modelConfig({ inputDim: 80, subsampling: { type: 'conv2d', factor: 4, channels: 8 }, dModel: 16, numLayers: 1, numHeads: 2, ffnDim: 32, convKernel: 7, vocabSize: TINY_TOKENS.length, convNorm: 'layernorm' }), 2);
+    const lnDir = join(dir, 'model-ln');
+    await saveModel(lnDir, ln, TINY_TOKENS);
+    disposeModel(ln);
+    const r = asr(['transcribe', wavB, '--model', lnDir, '--adapt-bn']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--adapt-bn needs a model with BatchNorm layers/);
+  });
+
   it('a model directory with a missing or mismatched file fails with one clear line', () => {
     const broken = join(dir, 'broken');
     cpSync(model, broken, { recursive: true });

@@ -16,6 +16,7 @@ interface EvalCliOptions extends DecodeFlags {
   backend?: string;
   caseSensitive?: boolean;
   cmvn: string;
+  adaptBn?: boolean;
 }
 
 const pct = (num: number, den: number): number | null => (den > 0 ? Number(((100 * num) / den).toFixed(4)) : null);
@@ -57,6 +58,11 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
       "utterance: normalise each utterance as the model's features.json says; speaker: by the average statistics of " +
         "the utterances with the same manifest `speaker` field (Kaldi's utt2spk CMVN; for models trained with per-utterance CMVN)",
       'utterance',
+    )
+    .option(
+      '--adapt-bn',
+      "re-estimate the model's BatchNorm statistics on each speaker's utterances (manifest `speaker` field; speakers with " +
+        'at least 10 s of audio) before recognising them: no transcripts are used (AdaBN)',
     );
   addDecodeOptions(cmd).action(async (opts: EvalCliOptions) => {
     setExitCode(
@@ -67,12 +73,13 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         const cmvn = parseCmvnMode(opts.cmvn);
         const r = recognizerFromFlags(cmd, dir, opts);
         const progress = createProgress('eval');
-        const measuring = createProgress('speaker CMVN');
+        const measuring = createProgress(opts.adaptBn ? 'speaker statistics' : 'speaker CMVN');
         let res;
         try {
           res = await evaluateManifest(r, opts.manifest, {
             score: { caseSensitive: !!opts.caseSensitive },
             cmvn,
+            adaptBn: opts.adaptBn === true,
             onMeasure: (done, total) => measuring.update(done, total),
             onUtterance: (done, total) => {
               if (done === 1) measuring.done();
@@ -87,13 +94,14 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         if (opts.output) await writeFileAtomic(opts.output, res.utterances.map(resultLine).join('\n') + '\n');
         for (const u of res.utterances) if (u.error) process.stderr.write(`asr eval: warning: ${u.error} (scored as empty)\n`);
         if (cmvn === 'speaker' && !res.speakers) process.stderr.write(`asr eval: warning: ${opts.manifest}: no line has a "speaker" field, so every utterance kept its own CMVN\n`);
+        if (opts.adaptBn && !res.adaptedSpeakers) process.stderr.write(`asr eval: warning: ${opts.manifest}: no speaker has 10 s of audio (or no line has a "speaker" field), so the model's BatchNorm statistics were kept\n`);
         process.stdout.write(`${formatKaldiSummary(res.wer, res.failed, 'WER')}\n`);
         const cer = formatKaldiSummary(res.cer, res.failed, 'CER').split('\n')[0];
         process.stdout.write(`${cer}\n`);
         const rtf = res.audioSeconds > 0 ? res.wallSeconds / res.audioSeconds : 0;
         process.stderr.write(
           `asr eval: ${res.utterances.length} utterances, ${res.audioSeconds.toFixed(1)} s of audio in ${res.wallSeconds.toFixed(1)} s ` +
-            `(RTF ${rtf.toFixed(3)}), model ${dir}${r.lmPath ? `, LM ${r.lmPath}` : ', no LM'}${cmvn === 'speaker' ? `, speaker CMVN (${res.speakers ?? 0} speakers)` : ''}, ${describeBackend(backend)}\n`,
+            `(RTF ${rtf.toFixed(3)}), model ${dir}${r.lmPath ? `, LM ${r.lmPath}` : ', no LM'}${cmvn === 'speaker' ? `, speaker CMVN (${res.speakers ?? 0} speakers)` : ''}${opts.adaptBn ? `, speaker BatchNorm statistics (${res.adaptedSpeakers ?? 0} speakers)` : ''}, ${describeBackend(backend)}\n`,
         );
         return res.failed > 0 ? 1 : 0;
       }),

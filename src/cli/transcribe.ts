@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { initBackend } from '../backend/index.js';
 import { readHotwordsFile, type DecodeOptions } from '../decode/index.js';
 import {
-  parseCmvnMode, speakerView,
+  parseCmvnMode, speakerView, batchNormView, assertBatchNormAdaptable, disposeAdaptedModel,
   disposeRecognizer, expandInputs, formatTranscript, loadRecognizer, parseOutputFormat, transcribeFile, type Recognizer,
 } from '../transcribe/index.js';
 
@@ -26,6 +26,7 @@ interface TranscribeCliOptions extends DecodeFlags {
   maxSegment: string;
   vad?: string;
   cmvn: string;
+  adaptBn?: boolean;
 }
 
 /** The package root (dist/cli or src/cli -> ../..). */
@@ -65,6 +66,11 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
       "utterance: normalise each segment as the model's features.json says; speaker: the inputs are one speaker, normalise " +
         'every segment by their average statistics, measured in a first pass (for models trained with per-utterance CMVN)',
       'utterance',
+    )
+    .option(
+      '--adapt-bn',
+      "the inputs are one speaker: re-estimate the model's BatchNorm statistics on them (at least 10 s of audio) in a " +
+        'first pass, before recognising them; no transcripts are used (AdaBN)',
     );
   addDecodeOptions(cmd).action(async (inputs: string[], opts: TranscribeCliOptions) => {
     setExitCode(
@@ -80,16 +86,25 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
         const cmvn = parseCmvnMode(opts.cmvn);
         const base = recognizerFromFlags(cmd, dir, opts);
         let r = base;
-        if (cmvn === 'speaker') {
-          try {
+        try {
+          if (opts.adaptBn) assertBatchNormAdaptable(base);
+          if (cmvn === 'speaker') {
             const measuring = files.length > 1 ? createProgress('speaker CMVN') : null;
             let done = 0;
             r = await speakerView(base, files.map((f) => f.path), maxSegment, () => measuring?.update(++done, files.length));
             measuring?.done();
-          } catch (e) {
-            disposeRecognizer(base);
-            throw e;
           }
+          if (opts.adaptBn) {
+            const measuring = files.length > 1 ? createProgress('BatchNorm statistics') : null;
+            let done = 0;
+            const v = await batchNormView(r, files.map((f) => f.path), { pieceSeconds: maxSegment, onFile: () => measuring?.update(++done, files.length) });
+            measuring?.done();
+            if (!v.adapted) process.stderr.write(`asr transcribe: --adapt-bn: ${v.seconds.toFixed(1)} s of audio is under 10 s, so the model's BatchNorm statistics are kept\n`);
+            r = v.recognizer;
+          }
+        } catch (e) {
+          disposeRecognizer(base);
+          throw e;
         }
         if (opts.outputDir) mkdirSync(opts.outputDir, { recursive: true });
         const progress = files.length > 1 || opts.outputDir ? createProgress('transcribe') : null;
@@ -117,6 +132,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
           progress?.update(files.length, files.length);
           progress?.done();
         } finally {
+          if (r.model !== base.model) disposeAdaptedModel(r.model, base.model);
           disposeRecognizer(base);
           vad?.dispose();
         }

@@ -26,15 +26,12 @@ export function segmentFeatures(samples: Float32Array | Float64Array, config: Fe
 }
 
 /**
- * Runs the model on a batch of feature matrices (padded to the longest) and returns each item's log-posteriors.
- * Items shorter than the model's receptive field are padded with their last frame (or zeros) so they still give
- * one output frame. All tensors are freed before returning.
+ * Feature matrices as one zero-padded batch `[B, T, inputDim]` (flat), with each item's length; items shorter than
+ * the model's receptive field count as that long (their padding is zeros) so they still give one output frame.
  */
-export function posteriorsOf(model: AcousticModel, feats: FeatureMatrix[]): SegmentPosteriors[] {
-  if (feats.length === 0) return [];
-  const c = model.config;
-  const D = c.inputDim;
-  const minT = minInputFrames(c);
+export function paddedBatch(model: AcousticModel, feats: FeatureMatrix[]): { batch: Float32Array; lengths: number[]; T: number } {
+  const D = model.config.inputDim;
+  const minT = minInputFrames(model.config);
   const lengths = feats.map((m) => Math.max(m.numFrames, minT));
   const T = Math.max(...lengths);
   const batch = new Float32Array(feats.length * T * D);
@@ -42,6 +39,19 @@ export function posteriorsOf(model: AcousticModel, feats: FeatureMatrix[]): Segm
     if (m.dim !== D) throw new Error(`features have dimension ${m.dim}, the model expects ${D}`);
     batch.set(m.data, b * T * D);
   });
+  return { batch, lengths, T };
+}
+
+/**
+ * Runs the model on a batch of feature matrices (padded to the longest) and returns each item's log-posteriors.
+ * Items shorter than the model's receptive field are padded with their last frame (or zeros) so they still give
+ * one output frame. All tensors are freed before returning.
+ */
+export function posteriorsOf(model: AcousticModel, feats: FeatureMatrix[]): SegmentPosteriors[] {
+  if (feats.length === 0) return [];
+  const c = model.config;
+  const { batch, lengths, T } = paddedBatch(model, feats);
+  const D = c.inputDim;
   const vocab = c.vocabSize;
   let outLens: Int32Array = new Int32Array(0);
   const lp = tf.tidy(() => {

@@ -7,6 +7,7 @@ import { posteriorsOf, segmentFeatures } from './acoustic.js';
 import { audioChunks } from '../audio/index.js';
 import type { FeatureMatrix } from '../features/matrix.js';
 import { assertSpeakerCmvnApplies, speakerView, type CmvnMode } from './speaker-cmvn.js';
+import { assertBatchNormAdaptable, batchNormView, disposeAdaptedModel } from './batchnorm-adapt.js';
 
 /** The mono samples of a file at `rate`, read in chunks. */
 async function readSamples(path: string, rate: number): Promise<Float32Array> {
@@ -49,6 +50,8 @@ export interface EvalResult {
   failed: number;
   /** With cmvn "speaker": how many speakers' statistics were measured (0: no row names a speaker). */
   speakers?: number;
+  /** With adaptBn: how many speakers had enough audio for their own BatchNorm statistics. */
+  adaptedSpeakers?: number;
 }
 
 export interface EvaluateOptions extends TranscribeOptions {
@@ -64,7 +67,14 @@ export interface EvaluateOptions extends TranscribeOptions {
    * (Kaldi's utt2spk CMVN), measured in a first pass; utterances without one keep their own. Default "utterance".
    */
   cmvn?: CmvnMode;
-  /** With cmvn "speaker": called after each file of the first pass (`total`: the lines that name a speaker). */
+  /**
+   * Re-estimate the model's BatchNorm statistics on each speaker's utterances (the manifest's `speaker` field), in
+   * a pass before recognition; see batchnorm-adapt.ts. Speakers with less than `adaptMinSeconds` (default 10) of
+   * audio, and utterances without a speaker, keep the model's own statistics. Default false.
+   */
+  adaptBn?: boolean;
+  adaptMinSeconds?: number;
+  /** With cmvn "speaker" or adaptBn: called after each file of a first pass (`total`: the lines that name a speaker). */
   onMeasure?: (done: number, total: number) => void;
 }
 
@@ -85,12 +95,13 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
   const ids = new Map((await readTranscripts(manifest, 'jsonl')).entries.map((e) => [e.line, e.id]));
   const wholeUpTo = opts.wholeUpTo ?? 20;
   const started = Date.now();
-  // speaker CMVN: a first pass measures every speaker's statistics; unreadable files are left to the second pass
-  // to report
+  // speaker CMVN and BatchNorm statistics: first passes measure every speaker; unreadable files are left to the
+  // recognition pass to report
   const views = new Map<string, Recognizer>();
-  if (opts.cmvn === 'speaker') {
-    assertSpeakerCmvnApplies(r);
-    const bySpeaker = new Map<string, string[]>();
+  const bySpeaker = new Map<string, string[]>();
+  if (opts.cmvn === 'speaker') assertSpeakerCmvnApplies(r);
+  if (opts.adaptBn) assertBatchNormAdaptable(r);
+  if (opts.cmvn === 'speaker' || opts.adaptBn) {
     for (const e of entries) {
       const spk = speakerOf(e.extra);
       if (spk === undefined) continue;
@@ -98,13 +109,51 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
       if (paths) paths.push(e.audioFilepath);
       else bySpeaker.set(spk, [e.audioFilepath]);
     }
-    const total = [...bySpeaker.values()].reduce((n, p) => n + p.length, 0);
-    let done = 0;
+  }
+  const total = [...bySpeaker.values()].reduce((n, p) => n + p.length, 0) * ((opts.cmvn === 'speaker' ? 1 : 0) + (opts.adaptBn ? 1 : 0));
+  let measured = 0;
+  const onFile = (): void => opts.onMeasure?.(++measured, total);
+  let speakers = 0;
+  if (opts.cmvn === 'speaker') {
     for (const [spk, paths] of bySpeaker) {
-      const view = await speakerView(r, paths, wholeUpTo, () => opts.onMeasure?.(++done, total));
+      const view = await speakerView(r, paths, wholeUpTo, onFile);
       if (view !== r) views.set(spk, view);
     }
+    speakers = views.size;
   }
+  const adapted: Recognizer[] = [];
+  try {
+    if (opts.adaptBn) {
+      for (const [spk, paths] of bySpeaker) {
+        const base = views.get(spk) ?? r;
+        const v = await batchNormView(base, paths, { pieceSeconds: wholeUpTo, maxBatchFrames: opts.maxBatchFrames, minSeconds: opts.adaptMinSeconds, onFile });
+        if (v.adapted) {
+          views.set(spk, v.recognizer);
+          adapted.push(v.recognizer);
+        }
+      }
+    }
+    const result = await recognizeAll(r, entries, ids, views, opts, started);
+    return {
+      ...result,
+      ...(opts.cmvn === 'speaker' ? { speakers } : {}),
+      ...(opts.adaptBn ? { adaptedSpeakers: adapted.length } : {}),
+    };
+  } finally {
+    for (const a of adapted) disposeAdaptedModel(a.model, r.model);
+  }
+}
+
+/** The recognition pass of {@link evaluateManifest}: each utterance with its speaker's view of `r`, if any. */
+async function recognizeAll(
+  r: Recognizer,
+  entries: Awaited<ReturnType<typeof loadManifest>>,
+  ids: Map<number, string>,
+  views: Map<string, Recognizer>,
+  opts: EvaluateOptions,
+  started: number,
+): Promise<EvalResult> {
+  const wholeUpTo = opts.wholeUpTo ?? 20;
   const pending: { id: string; audio: string; ref: string; hyp: string; duration: number; words: TranscriptWord[]; error?: string }[] = [];
   const maxBatchFrames = opts.maxBatchFrames ?? 12000;
   let audioSeconds = 0;
@@ -118,12 +167,14 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
   };
   // Short utterances are recognised in padded batches (one forward for many: much faster on CPU); padding is
   // masked in the model, so each result is the one it would get alone.
+  // A batch holds utterances of one view (its model may have its own BatchNorm statistics).
   let batch: { index: number; feats: FeatureMatrix; samples: Float32Array }[] = [];
+  let batchView = r;
   const flush = (): void => {
     if (batch.length === 0) return;
-    const posts = posteriorsOf(r.model, batch.map((b) => b.feats));
+    const posts = posteriorsOf(batchView.model, batch.map((b) => b.feats));
     batch.forEach((b, k) => {
-      const seg = decodeSegment(r, posts[k], b.samples, 0);
+      const seg = decodeSegment(batchView, posts[k], b.samples, 0);
       const p = pending[b.index];
       p.hyp = seg.text;
       p.words = seg.words;
@@ -153,7 +204,8 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
       audioSeconds += p.duration;
       const feats = segmentFeatures(samples, rr.features);
       const longest = Math.max(feats.numFrames, ...batch.map((b) => b.feats.numFrames));
-      if (batch.length > 0 && (batch.length + 1) * longest > maxBatchFrames) flush();
+      if (batch.length > 0 && (rr !== batchView || (batch.length + 1) * longest > maxBatchFrames)) flush();
+      batchView = rr;
       batch.push({ index, feats, samples });
     } catch (err) {
       p.error = errorMessage(err);
@@ -176,6 +228,5 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
     charScore: c.utterances[i],
     ...(p.error ? { error: p.error } : {}),
   }));
-  const speakers = opts.cmvn === 'speaker' ? { speakers: views.size } : {};
-  return { utterances, wer: w.totals, cer: c.totals, audioSeconds, wallSeconds: (Date.now() - started) / 1000, failed, ...speakers };
+  return { utterances, wer: w.totals, cer: c.totals, audioSeconds, wallSeconds: (Date.now() - started) / 1000, failed };
 }

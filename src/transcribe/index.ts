@@ -7,3 +7,4 @@ export * from './formats.js';
 export * from './files.js';
 export * from './evaluate.js';
 export * from './speaker-cmvn.js';
+export * from './batchnorm-adapt.js';

@@ -24,16 +24,14 @@ export function assertSpeakerCmvnApplies(r: Recognizer): void {
 }
 
 /**
- * Adds a file's raw features to `acc`: a file up to `pieceSeconds` as one utterance (exactly the features the
- * recognizer computes for it, edge padding included), a longer one in pieces of that length, read in chunks so
- * memory stays bounded.
+ * A file's samples at `rate`: the whole file when it is up to `pieceSeconds` long, else pieces of that length (the
+ * last one shorter), read in chunks so memory stays bounded.
  */
-export async function measureSpeakerFile(r: Recognizer, path: string, acc: SpeakerCmvn, pieceSeconds = 20): Promise<void> {
-  const raw = { ...r.features, normalize: 'none' as const };
-  const n = Math.max(1, Math.round(pieceSeconds * r.sampleRate));
+export async function* filePieces(path: string, rate: number, pieceSeconds: number): AsyncGenerator<Float32Array> {
+  const n = Math.max(1, Math.round(pieceSeconds * rate));
   let piece = new Float32Array(n);
   let filled = 0;
-  for await (const chunk of audioChunks(path, { targetRate: r.sampleRate })) {
+  for await (const chunk of audioChunks(path, { targetRate: rate })) {
     let o = 0;
     while (o < chunk.length) {
       const k = Math.min(n - filled, chunk.length - o);
@@ -41,13 +39,22 @@ export async function measureSpeakerFile(r: Recognizer, path: string, acc: Speak
       filled += k;
       o += k;
       if (filled === n) {
-        addSpeakerUtterance(acc, segmentFeatures(piece, raw));
+        yield piece;
         piece = new Float32Array(n);
         filled = 0;
       }
     }
   }
-  if (filled > 0) addSpeakerUtterance(acc, segmentFeatures(piece.subarray(0, filled), raw));
+  if (filled > 0) yield piece.subarray(0, filled);
+}
+
+/**
+ * Adds a file's raw features to `acc`: a file up to `pieceSeconds` as one utterance (exactly the features the
+ * recognizer computes for it, edge padding included), a longer one in pieces of that length.
+ */
+export async function measureSpeakerFile(r: Recognizer, path: string, acc: SpeakerCmvn, pieceSeconds = 20): Promise<void> {
+  const raw = { ...r.features, normalize: 'none' as const };
+  for await (const piece of filePieces(path, r.sampleRate, pieceSeconds)) addSpeakerUtterance(acc, segmentFeatures(piece, raw));
 }
 
 /** A view of `r` that normalises every segment with the speaker's statistics instead of the segment's own. */
