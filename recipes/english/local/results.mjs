@@ -13,17 +13,19 @@ const runs = [];
 const rows = [];
 for (const f of readdirSync(evalDir).filter((f) => f.endsWith('.txt')).sort()) {
   const [set, fullMode] = f.replace(/\.txt$/, '').split('.');
-  // a mode ending in _spk is the same decoding with per-speaker CMVN (asr eval --cmvn speaker)
-  const spk = fullMode.endsWith('_spk');
-  const mode = fullMode.replace(/_spk$/, '');
+  // a mode ending in _spk is the same decoding with per-speaker CMVN (asr eval --cmvn speaker), one ending in _bn
+  // with per-speaker BatchNorm statistics (asr eval --adapt-bn); _spk_bn both
+  const bn = fullMode.endsWith('_bn');
+  const spk = fullMode.replace(/_bn$/, '').endsWith('_spk');
+  const mode = fullMode.replace(/_bn$/, '').replace(/_spk$/, '');
   const text = readFileSync(join(evalDir, f), 'utf8');
   const wer = /^%WER (\S+) \[ (.*) \]/m.exec(text);
   const cer = /^%CER (\S+)/m.exec(text);
   const ser = /^%SER (\S+)/m.exec(text);
   const log = join(evalDir, f.replace(/\.txt$/, '.log'));
   const info = existsSync(log) ? (/^asr eval: .*$/m.exec(readFileSync(log, 'utf8'))?.[0] ?? '') : '';
-  runs.push(`asr eval --model ${modelDir} --manifest data/${set}.jsonl ${mode === 'greedy' ? '--greedy' : `--lm ${lm} ${decode}`}${spk ? ' --cmvn speaker' : ''}\n  # ${info}`);
-  rows.push(`| ${names[set] ?? set} | ${{ lm: 'beam + word 3-gram', greedy: 'greedy, no LM' }[mode] ?? mode}${spk ? ', speaker CMVN' : ''} | ${wer?.[1] ?? '?'} | ${wer?.[2] ?? ''} | ${ser?.[1] ?? '?'} | ${cer?.[1] ?? '?'} |`);
+  runs.push(`asr eval --model ${modelDir} --manifest data/${set}.jsonl ${mode === 'greedy' ? '--greedy' : `--lm ${lm} ${decode}`}${spk ? ' --cmvn speaker' : ''}${bn ? ' --adapt-bn' : ''}\n  # ${info}`);
+  rows.push(`| ${names[set] ?? set} | ${{ lm: 'beam + word 3-gram', greedy: 'greedy, no LM' }[mode] ?? mode}${spk ? ', speaker CMVN' : ''}${bn ? ', speaker BatchNorm statistics' : ''} | ${wer?.[1] ?? '?'} | ${wer?.[2] ?? ''} | ${ser?.[1] ?? '?'} | ${cer?.[1] ?? '?'} |`);
 }
 const ppl = [];
 for (const set of ['ljspeech', 'librispeech', 'reserved']) {
