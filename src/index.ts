@@ -21,6 +21,10 @@ export { initBackend, describeBackend } from './backend/index.js';
 export type { BackendInfo, BackendName } from './backend/index.js';
 export { createModel, modelConfig, forward, logProbs, loadModel, saveModel } from './model/index.js';
 export type { AcousticModel, ModelConfig } from './model/index.js';
+export {
+  loadRecognizer, disposeRecognizer, transcribeFile, formatTranscript, evaluateManifest, speakerView, batchNormView,
+} from './transcribe/index.js';
+export type { Recognizer, Transcript, TranscriptWord, TranscribeOptions, EvalResult, EvaluateOptions } from './transcribe/index.js';
 export { ctcLoss } from './train/ctc.js';
 export { averageModelDirs, lastCheckpointDirs } from './train/average.js';
 export { readManifest, loadManifest } from './data/index.js';
@@ -36,3 +40,4 @@ export * as backend from './backend/index.js';
 export * as model from './model/index.js';
 export * as data from './data/index.js';
 export * as recipe from './recipe/index.js';
+export * as transcribe from './transcribe/index.js';

@@ -24,6 +24,24 @@ describe('package main entry', () => {
     expect(typeof asr.model.createModel).toBe('function');
   });
 
+  it('transcribes a file with the shipped digits model through the library (what asr transcribe does)', async () => {
+    buildOnce();
+    const asr = await import('../dist/index.js');
+    await asr.initBackend({ backend: 'cpu' });
+    const root = join(__dirname, '..');
+    const r = asr.loadRecognizer(join(root, 'models', 'digits'));
+    try {
+      const t = await asr.transcribeFile(r, join(root, 'audio', 'digits-one-to-five.wav'));
+      expect(t.text).toBe('one two three four five');
+      expect(t.words.map((w) => w.word)).toEqual(['one', 'two', 'three', 'four', 'five']);
+      expect(asr.formatTranscript(t, 'txt')).toBe('one two three four five\n');
+      expect(typeof asr.evaluateManifest).toBe('function');
+      expect(typeof asr.transcribe.batchNormView).toBe('function');
+    } finally {
+      asr.disposeRecognizer(r);
+    }
+  }, 60_000);
+
   it.skipIf(!hasShared)('reads real FLAC through loadAudio at 16 kHz', async () => {
     buildOnce();
     const asr = await import('../dist/index.js');
