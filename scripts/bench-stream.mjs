@@ -10,8 +10,10 @@
 //   - memory over --hours of looped audio fed as fast as possible: rss, heap, external, tensors every 10 min of
 //     audio (must stay flat).
 // Every 10 min of audio (or a sixth of --hours when shorter).
-// Usage: npm run bench -- stream [--model DIR] [--chunk-ms 320] [--left-chunks 4] [--rule2 0.5] [--pre-roll-ms 100] [--no-gate] [--vad silero|webrtc|energy] [--hours 1]
+// Usage: npm run bench -- stream [--model DIR] [--chunk-ms 320] [--left-chunks 4] [--rule2 0.5] [--pre-roll-ms 100] [--no-gate] [--vad silero|webrtc|energy] [--hours 1] [--adapt-bn]
 //        [--realtime-seconds 60] [--backend wasm] [--audio a.wav,b.wav] [--greedy] [--manifest test.jsonl [--limit N]]
+// --adapt-bn: the recognizers re-estimate BatchNorm statistics online after 10 s of speech (only the continuous
+// stream of --manifest is that long).
 // --manifest: also the WER cost of streaming: each utterance recognised by the streaming recognizer (chunked
 // attention, sliding-window CMVN) and by the full-context model (whole-utterance features and CMVN, no chunk
 // mask), same decoder, scored against the manifest's text.
@@ -69,7 +71,7 @@ const { createVad } = await import(join(dist, 'stream', 'vad.js'));
 // one detector per recognizer (the caller owns it); with a VAD, rule 2 measures its silence (--rule2 still sets it)
 const make = async () =>
   createStreamingRecognizer({
-    ...assets, chunkMs, leftChunks, decode, utteranceGate, preRollMs, endpoint: { rule2: { minTrailingSilence: rule2 } },
+    ...assets, chunkMs, leftChunks, decode, utteranceGate, preRollMs, endpoint: { rule2: { minTrailingSilence: rule2 } }, adaptBn: flag('--adapt-bn'),
     vad: vadKind ? await createVad({ kind: vadKind }) : undefined,
   });
 

@@ -4,11 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend/index.js';
-import { createModel, disposeModel, forward, logProbs, modelConfig, saveModel, type AcousticModel } from '../src/model/index.js';
+import {
+  adaptedModel, createModel, disposeAdaptedModel, disposeModel, emptyBatchNormMoments, forward, logProbs, modelConfig, saveModel, type AcousticModel,
+} from '../src/model/index.js';
 import type { FeatureMatrix } from '../src/features/matrix.js';
 import {
-  addBatchNormMoments, adaptedModel, assertBatchNormAdaptable, batchNormView, disposeAdaptedModel, disposeRecognizer,
-  emptyBatchNormMoments, evaluateManifest, loadRecognizer, segmentFeatures,
+  addBatchNormMoments, assertBatchNormAdaptable, batchNormView, disposeRecognizer, evaluateManifest, loadRecognizer, segmentFeatures,
 } from '../src/transcribe/index.js';
 import { decodeSegment } from '../src/transcribe/transcribe.js';
 import { noise, speech, TINY_TOKENS, writeTinyModel, writeWavFile } from './helpers/transcribe-fixtures.js';
@@ -88,7 +89,10 @@ describe('speaker BatchNorm statistics (AdaBN)', () => {
   it('shares every other parameter, frees only its own statistics, and leaks no tensor', () => {
     const m = small();
     const start = tf.memory().numTensors;
+    const baseMean = (m.params.get('encoder.layers.1.conv.bn.running_mean') as tf.Variable).dataSync().slice();
     const a = adaptedModel(m, addBatchNormMoments(m, [feats(30, 5, 1, 2)], emptyBatchNormMoments()));
+    expect(Array.from((a.params.get('encoder.layers.1.conv.bn.running_mean') as tf.Variable).dataSync())).not.toEqual(Array.from(baseMean));
+    expect(Array.from((m.params.get('encoder.layers.1.conv.bn.running_mean') as tf.Variable).dataSync())).toEqual(Array.from(baseMean));
     const replaced = [...a.params.keys()].filter((k) => a.params.get(k) !== m.params.get(k));
     expect(replaced.sort()).toEqual(['encoder.layers.0.conv.bn.running_mean', 'encoder.layers.0.conv.bn.running_var', 'encoder.layers.1.conv.bn.running_mean', 'encoder.layers.1.conv.bn.running_var']);
     expect(tf.memory().numTensors).toBe(start + 4);

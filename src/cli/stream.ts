@@ -30,6 +30,7 @@ export interface StreamCliOptions extends DecodeCliOptions {
   json: boolean;
   backend?: string;
   vad?: string;
+  adaptBn?: boolean;
 }
 
 /** Adds the streaming flags shared by `asr stream` and `asr serve`. */
@@ -44,7 +45,8 @@ export function addStreamingOptions(cmd: Command): Command {
     .option('--rule1-silence <s>', 'endpoint rule 1: trailing silence with nothing decoded, seconds', '2.4')
     .option('--rule2-silence <s>', 'endpoint rule 2: trailing silence after speech, seconds', '1.2')
     .option('--rule3-length <s>', 'endpoint rule 3: longest utterance, seconds', '20')
-    .option('--backend <name>', 'compute backend: auto, tensorflow-gpu, tensorflow, wasm, cpu (default: ASR_BACKEND or auto)');
+    .option('--backend <name>', 'compute backend: auto, tensorflow-gpu, tensorflow, wasm, cpu (default: ASR_BACKEND or auto)')
+    .option('--adapt-bn', "one speaker per stream: after 10 s of speech, re-estimate the model's BatchNorm statistics on the speech so far (AdaBN, online)");
 }
 
 /**
@@ -75,7 +77,7 @@ export function recognizerFactory(opts: StreamCliOptions, vad?: Vad, rule2Given 
   };
   delete (decode as { frameDuration?: number }).frameDuration;
   delete (decode as { lm?: unknown }).lm;
-  return () => createStreamingRecognizer({ ...assets, chunkMs, leftChunks, decode, endpoint, vad, utteranceGate: opts.gate !== false, preRollMs });
+  return () => createStreamingRecognizer({ ...assets, chunkMs, leftChunks, decode, endpoint, vad, utteranceGate: opts.gate !== false, preRollMs, adaptBn: opts.adaptBn === true });
 }
 
 function round3(x: number): number {

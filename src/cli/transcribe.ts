@@ -9,9 +9,10 @@ import { VAD_KINDS, createVad, parseVadKind } from '../stream/vad.js';
 import { AsrError, errorMessage } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend } from '../backend/index.js';
+import { disposeAdaptedModel } from '../model/index.js';
 import { readHotwordsFile, type DecodeOptions } from '../decode/index.js';
 import {
-  parseCmvnMode, speakerView, batchNormView, assertBatchNormAdaptable, disposeAdaptedModel,
+  parseCmvnMode, speakerView, batchNormView, assertBatchNormAdaptable,
   disposeRecognizer, expandInputs, formatTranscript, loadRecognizer, parseOutputFormat, transcribeFile, type Recognizer,
 } from '../transcribe/index.js';
 

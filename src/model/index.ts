@@ -11,3 +11,4 @@ export type { BatchNormUpdate } from './layers.js';
 export { createStreamingEncoder, type StreamingEncoder, type StreamingEncoderOptions, type StreamingOutput } from './streaming.js';
 export { DEFAULT_DYNAMIC_CHUNK, resolveDynamicChunk, sampleDynamicChunks, type DynamicChunkConfig } from './dynamic-chunk.js';
 export { packageRoot, defaultModelDir, SHIPPED_MODELS } from './shipped.js';
+export * from './batchnorm-stats.js';

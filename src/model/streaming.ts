@@ -6,6 +6,7 @@ import { subsample } from './encoder.js';
 import { batchNorm, feedForward, layerNorm, linear, silu, sinusoids, type Ctx } from './layers.js';
 import { batchMatMul } from './matmul.js';
 import type { AcousticModel } from './model.js';
+import { addBatchNormSums, type BatchNormMoments } from './batchnorm-stats.js';
 
 /**
  * Cache-aware streaming encoder: the model run chunk by chunk on one stream, giving the output of
@@ -31,6 +32,12 @@ export interface StreamingEncoderOptions {
   leftChunks: number;
   /** Return log-softmax scores instead of raw logits (default false). */
   logProbs?: boolean;
+  /**
+   * When given, every chunk adds its BatchNorm inputs' per-channel sums to it (and its frames to `frames`), for
+   * re-estimating the statistics on the stream (batchnorm-stats.ts). The running statistics in use are the
+   * model's, whatever is done with these.
+   */
+  batchNormMoments?: BatchNormMoments;
 }
 
 export interface StreamingOutput {
@@ -208,6 +215,10 @@ export function createStreamingEncoder(model: AcousticModel, opts: StreamingEnco
     const full = lc.conv === null ? g : (tf.concat([lc.conv, g], 1) as tf.Tensor3D); // [1, K-1+C, d]
     if (lc.conv !== null) lc.conv = tf.keep(full.slice([0, C, 0], [1, K - 1, d]));
     let y = depthwiseConv1d(full, ctx.p(`${name}.depthwise.weight`) as tf.Tensor2D, ctx.p(`${name}.depthwise.bias`) as tf.Tensor1D, 0, 0);
+    if (c.convNorm === 'batchnorm' && opts.batchNormMoments) {
+      // [1, C, d] -> per-channel sums over the chunk's frames
+      addBatchNormSums(opts.batchNormMoments, `${name}.bn`, y.sum([0, 1]).dataSync(), y.square().sum([0, 1]).dataSync());
+    }
     // inference BatchNorm uses running statistics only; the mask argument is unused there
     y = c.convNorm === 'batchnorm' ? batchNorm(ctx, `${name}.bn`, y, y, c.batchNormEps) : (layerNorm(ctx, `${name}.ln`, y, c.layerNormEps) as tf.Tensor3D);
     return linear(ctx, `${name}.pointwise2`, silu(y)) as tf.Tensor3D;
@@ -247,6 +258,7 @@ export function createStreamingEncoder(model: AcousticModel, opts: StreamingEnco
     for (const t of olds) t.dispose();
     if (pos !== null && leftChunks < 0) for (const t of pos) t.dispose();
     framesOut += C;
+    if (opts.batchNormMoments && c.block === 'conformer' && c.convNorm === 'batchnorm' && c.numLayers > 0) opts.batchNormMoments.frames += C;
     return { data, frames: C };
   };
 

@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { loadModel, type AcousticModel } from '../model/index.js';
+import * as tf from '@tensorflow/tfjs';
+import {
+  assignBatchNormStats, disposeAdaptedModel, emptyBatchNormMoments, hasBatchNorm, loadModel, modelWithOwnBatchNorm, type AcousticModel,
+} from '../model/index.js';
 import { disposeModel } from '../model/model.js';
 import { createStreamingEncoder, type StreamingEncoder } from '../model/streaming.js';
 import { loadLm, type NgramLm } from '../lm/index.js';
@@ -78,6 +81,13 @@ export interface StreamingRecognizerOptions {
   cmvnWindow?: number;
   /** Emit finals with empty text (default false: an utterance of silence ends silently). */
   emitEmptyFinals?: boolean;
+  /**
+   * Re-estimate the model's BatchNorm statistics on the stream (AdaBN, online; see src/transcribe/batchnorm-adapt.ts):
+   * once the encoder has run on `adaptMinSeconds` (default 10) of speech, every following chunk uses the statistics
+   * of all the speech so far. For one speaker (or microphone) per stream; reset() starts over. Default false.
+   */
+  adaptBn?: boolean;
+  adaptMinSeconds?: number;
 }
 
 /** Incremental greedy (best path) state with token spans, for `mode: 'greedy'`. */
@@ -161,7 +171,25 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   const chunkMs = opts.chunkMs ?? 320;
   if (!(chunkMs > 0)) throw new AsrError(`--chunk-ms: must be positive, got ${chunkMs}`);
   const chunkFrames = Math.max(1, Math.round(chunkMs / 1000 / frameDuration));
-  const encoder: StreamingEncoder = createStreamingEncoder(model, { chunkSize: chunkFrames, leftChunks: opts.leftChunks ?? 4, logProbs: true });
+  const adapt = opts.adaptBn === true;
+  if (adapt && !hasBatchNorm(model)) {
+    throw new AsrError(`${opts.modelDir ?? 'streaming recognizer'}: --adapt-bn needs a model with BatchNorm layers; its config has block ${JSON.stringify(c.block)} and convNorm ${JSON.stringify(c.convNorm)}`);
+  }
+  // with adaptation the encoder runs a copy whose BatchNorm statistics are its own (the weights are shared)
+  const encModel = adapt ? modelWithOwnBatchNorm(model) : model;
+  const moments = emptyBatchNormMoments();
+  const adaptFrames = Math.ceil((opts.adaptMinSeconds ?? 10) / frameDuration);
+  const encoder: StreamingEncoder = createStreamingEncoder(encModel, {
+    chunkSize: chunkFrames,
+    leftChunks: opts.leftChunks ?? 4,
+    logProbs: true,
+    batchNormMoments: adapt ? moments : undefined,
+  });
+  const restoreBatchNorm = (): void => {
+    moments.frames = 0;
+    moments.layers.clear();
+    for (const [name, v] of encModel.params) if (v !== model.params.get(name)) v.assign(model.params.get(name) as tf.Variable);
+  };
   const dec = opts.decode ?? {};
   const ts = createTokenSet(tokens, { blank: c.blank, wordDelimiter: dec.wordDelimiter });
   const V = tokens.length;
@@ -291,6 +319,8 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
 
   /** Splits encoder output by chunk so endpoints are checked after every chunk, as sherpa-onnx does. */
   const consumeChunks = (out: { data: Float32Array; frames: number }): void => {
+    // the chunks just run added to the moments; the next ones use them once there is enough speech
+    if (adapt && moments.frames > 0 && moments.frames >= adaptFrames) assignBatchNormStats(encModel, moments);
     for (let s = 0; s < out.frames; s += chunkFrames) {
       // an endpoint closed the gate: the rest is the pause after the utterance
       if (!active) return;
@@ -390,6 +420,7 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   rec.reset = (): void => {
     frontend.reset();
     encoder.reset();
+    if (adapt) restoreBatchNorm();
     search = newSearch();
     ep.reset();
     vad?.reset();
@@ -411,6 +442,7 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   rec.events = (): AsyncIterableIterator<RecognitionEvent> => eventIterator(emitter);
   rec.dispose = (): void => {
     encoder.dispose();
+    if (adapt) disposeAdaptedModel(encModel, model);
     ownGateVad?.dispose();
     if (owned) disposeModel(model);
   };

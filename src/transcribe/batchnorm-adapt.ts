@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureMatrix } from '../features/matrix.js';
-import { forward, type AcousticModel } from '../model/index.js';
+import { addBatchNormSums, adaptedModel, emptyBatchNormMoments, forward, hasBatchNorm, type AcousticModel, type BatchNormMoments } from '../model/index.js';
 import { AsrError } from '../util/errors.js';
 import { paddedBatch, segmentFeatures } from './acoustic.js';
 import type { Recognizer } from './recognizer.js';
@@ -15,24 +15,6 @@ import { filePieces } from './speaker-cmvn.js';
  * fifth of its errors; clean synthetic voices, which are close to the training corpus, lose a little (see
  * recipes/digits/README.md), so it is opt-in.
  */
-
-/** Frame-weighted first and second moments of every BatchNorm layer's input over a speaker's audio. */
-export interface BatchNormMoments {
-  /** Real (unpadded) output frames the moments were taken over. */
-  frames: number;
-  /** Seconds of audio measured (without edge padding). */
-  seconds: number;
-  layers: Map<string, { sum: Float64Array; sumSq: Float64Array }>;
-}
-
-export function emptyBatchNormMoments(): BatchNormMoments {
-  return { frames: 0, seconds: 0, layers: new Map() };
-}
-
-/** True when the model has BatchNorm layers whose statistics can be re-estimated. */
-export function hasBatchNorm(model: AcousticModel): boolean {
-  return model.specs.some((s) => s.name.endsWith('.running_mean'));
-}
 
 /** Fails unless the recognizer's model has BatchNorm layers. */
 export function assertBatchNormAdaptable(r: Recognizer): void {
@@ -64,15 +46,12 @@ export function addBatchNormMoments(model: AcousticModel, feats: FeatureMatrix[]
       // BatchNorm records the unbiased variance (as PyTorch's running statistics); back to the biased one
       const unbiased = u.variance.dataSync();
       const biased = frames > 1 ? (frames - 1) / frames : 1;
-      let layer = acc.layers.get(u.name);
-      if (!layer) {
-        layer = { sum: new Float64Array(mean.length), sumSq: new Float64Array(mean.length) };
-        acc.layers.set(u.name, layer);
-      }
-      for (let i = 0; i < mean.length; i++) {
-        layer.sum[i] += frames * mean[i];
-        layer.sumSq[i] += frames * (unbiased[i] * biased + mean[i] * mean[i]);
-      }
+      addBatchNormSums(
+        acc,
+        u.name,
+        Array.from(mean, (m) => frames * m),
+        Array.from(mean, (m, i) => frames * (unbiased[i] * biased + m * m)),
+      );
     }
   } finally {
     for (const u of updates) {
@@ -82,33 +61,6 @@ export function addBatchNormMoments(model: AcousticModel, feats: FeatureMatrix[]
   }
   acc.frames += frames;
   return acc;
-}
-
-/**
- * A model that shares every parameter of `model` except the BatchNorm running statistics, which are the pooled
- * moments of `acc`. The variance is the biased one, which training-mode BatchNorm normalises with: the frames
- * measured are the speaker's whole population, not a sample of it. Free it with {@link disposeAdaptedModel}.
- */
-export function adaptedModel(model: AcousticModel, acc: BatchNormMoments): AcousticModel {
-  if (acc.frames < 1) throw new Error('BatchNorm statistics need at least one frame');
-  const params = new Map(model.params);
-  for (const [name, { sum, sumSq }] of acc.layers) {
-    const n = acc.frames;
-    const mean = Float32Array.from(sum, (s) => s / n);
-    const variance = Float32Array.from(sumSq, (q, i) => Math.max(0, q / n - mean[i] * mean[i]));
-    for (const [key, values] of [[`${name}.running_mean`, mean], [`${name}.running_var`, variance]] as const) {
-      if (!model.params.has(key)) throw new Error(`model has no parameter ${key}`);
-      const t = tf.tensor1d(values);
-      params.set(key, tf.variable(t, false));
-      t.dispose(); // the variable holds its own reference to the data
-    }
-  }
-  return { config: model.config, specs: model.specs, params };
-}
-
-/** Frees the running statistics `adapted` does not share with `base`. */
-export function disposeAdaptedModel(adapted: AcousticModel, base: AcousticModel): void {
-  for (const [name, v] of adapted.params) if (base.params.get(name) !== v) v.dispose();
 }
 
 export interface BatchNormViewOptions {

@@ -7,7 +7,8 @@ import { posteriorsOf, segmentFeatures } from './acoustic.js';
 import { audioChunks } from '../audio/index.js';
 import type { FeatureMatrix } from '../features/matrix.js';
 import { assertSpeakerCmvnApplies, speakerView, type CmvnMode } from './speaker-cmvn.js';
-import { assertBatchNormAdaptable, batchNormView, disposeAdaptedModel } from './batchnorm-adapt.js';
+import { assertBatchNormAdaptable, batchNormView } from './batchnorm-adapt.js';
+import { disposeAdaptedModel } from '../model/index.js';
 
 /** The mono samples of a file at `rate`, read in chunks. */
 async function readSamples(path: string, rate: number): Promise<Float32Array> {
