@@ -193,6 +193,22 @@ describe('asr transcribe', () => {
     expect(adapted.stderr).not.toMatch(/under 10 s/);
     expect(adapted.words).not.toEqual(both.words);
 
+    // --speakers folder: each folder is a speaker; wavA's folder has over 10 s and adapts on wavA alone, wavB's
+    // folder (in/sub) has under 10 s and keeps the model's statistics
+    const wordsOf = (args: string[], file: string): { code: number; stderr: string; words: string[] } => {
+      const r = asr(['transcribe', ...args, '--model', model, '--format', 'json']);
+      const j = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonOut).find((x) => x.file === file);
+      return { code: r.code, stderr: r.stderr, words: (j?.words ?? []).map((w) => `${w.word}@${w.start.toFixed(2)}:${w.confidence.toFixed(4)}`) };
+    };
+    const byFolder = json([wavA, wavB, '--adapt-bn', '--speakers', 'folder']);
+    expect(byFolder.code, byFolder.stderr).toBe(0);
+    expect(byFolder.words).toEqual(plain.words);
+    expect(byFolder.stderr).toContain(`--adapt-bn: ${dirname(wavB)}: `);
+    expect(wordsOf([wavA, wavB, '--adapt-bn', '--speakers', 'folder'], wavA).words).toEqual(wordsOf([wavA, '--adapt-bn'], wavA).words);
+    const bad = asr(['transcribe', wavB, '--model', model, '--speakers', 'file']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--speakers must be "one" or "folder", got "file"/);
+
     const { createModel, modelConfig, saveModel, disposeModel } = await import('../src/model/index.js');
     const { TINY_TOKENS } = await import('./helpers/transcribe-fixtures.js');
     const ln = createModel(modelConfig({ inputDim: 80, subsampling: { type: 'conv2d', factor: 4, channels: 8 }, dModel: 16, numLayers: 1, numHeads: 2, ffnDim: 32, convKernel: 7, vocabSize: TINY_TOKENS.length, convNorm: 'layernorm' }), 2);

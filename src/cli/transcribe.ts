@@ -9,10 +9,9 @@ import { VAD_KINDS, createVad, parseVadKind } from '../stream/vad.js';
 import { AsrError, errorMessage } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend } from '../backend/index.js';
-import { disposeAdaptedModel } from '../model/index.js';
 import { readHotwordsFile, type DecodeOptions } from '../decode/index.js';
 import {
-  parseCmvnMode, speakerView, batchNormView, assertBatchNormAdaptable,
+  parseCmvnMode, speakerViews, type SpeakerViews,
   disposeRecognizer, expandInputs, formatTranscript, loadRecognizer, parseOutputFormat, transcribeFile, type Recognizer,
 } from '../transcribe/index.js';
 
@@ -28,6 +27,7 @@ interface TranscribeCliOptions extends DecodeFlags {
   vad?: string;
   cmvn: string;
   adaptBn?: boolean;
+  speakers: string;
 }
 
 /** The package root (dist/cli or src/cli -> ../..). */
@@ -64,15 +64,16 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
     .option('--vad <kind>', `cut inputs longer than --max-segment at the pauses a voice activity detector finds: ${VAD_KINDS.join(', ')} (default: the energy rule)`)
     .option(
       '--cmvn <mode>',
-      "utterance: normalise each segment as the model's features.json says; speaker: the inputs are one speaker, normalise " +
-        'every segment by their average statistics, measured in a first pass (for models trained with per-utterance CMVN)',
+      "utterance: normalise each segment as the model's features.json says; speaker: normalise every segment by its " +
+        "speaker's average statistics (see --speakers), measured in a first pass (for models trained with per-utterance CMVN)",
       'utterance',
     )
     .option(
       '--adapt-bn',
-      "the inputs are one speaker: re-estimate the model's BatchNorm statistics on them (at least 10 s of audio) in a " +
-        'first pass, before recognising them; no transcripts are used (AdaBN)',
-    );
+      "re-estimate the model's BatchNorm statistics on each speaker's inputs (at least 10 s of audio) in a first pass, " +
+        'before recognising them; no transcripts are used (AdaBN)',
+    )
+    .option('--speakers <how>', 'who is one speaker for --cmvn speaker and --adapt-bn: one (all the inputs) or folder (the files of each folder)', 'one');
   addDecodeOptions(cmd).action(async (inputs: string[], opts: TranscribeCliOptions) => {
     setExitCode(
       await runCommand(async () => {
@@ -86,27 +87,32 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
         const vad = vadKind === undefined ? undefined : await createVad({ kind: vadKind });
         const cmvn = parseCmvnMode(opts.cmvn);
         const base = recognizerFromFlags(cmd, dir, opts);
-        let r = base;
-        try {
-          if (opts.adaptBn) assertBatchNormAdaptable(base);
-          if (cmvn === 'speaker') {
-            const measuring = files.length > 1 ? createProgress('speaker CMVN') : null;
-            let done = 0;
-            r = await speakerView(base, files.map((f) => f.path), maxSegment, () => measuring?.update(++done, files.length));
-            measuring?.done();
-          }
-          if (opts.adaptBn) {
-            const measuring = files.length > 1 ? createProgress('BatchNorm statistics') : null;
-            let done = 0;
-            const v = await batchNormView(r, files.map((f) => f.path), { pieceSeconds: maxSegment, onFile: () => measuring?.update(++done, files.length) });
-            measuring?.done();
-            if (!v.adapted) process.stderr.write(`asr transcribe: --adapt-bn: ${v.seconds.toFixed(1)} s of audio is under 10 s, so the model's BatchNorm statistics are kept\n`);
-            r = v.recognizer;
-          }
-        } catch (e) {
-          disposeRecognizer(base);
-          throw e;
+        if (opts.speakers !== 'one' && opts.speakers !== 'folder') throw new AsrError(`--speakers must be "one" or "folder", got "${opts.speakers}"`);
+        // speaker -> files: all inputs, or each file's folder
+        const groups = new Map<string, string[]>();
+        for (const f of files) {
+          const key = opts.speakers === 'folder' ? dirname(f.path) : '';
+          groups.set(key, [...(groups.get(key) ?? []), f.path]);
         }
+        let sv: SpeakerViews | null = null;
+        if (cmvn === 'speaker' || opts.adaptBn) {
+          const passes = (cmvn === 'speaker' ? 1 : 0) + (opts.adaptBn ? 1 : 0);
+          const measuring = files.length > 1 ? createProgress('speaker statistics') : null;
+          let done = 0;
+          try {
+            sv = await speakerViews(base, groups, { cmvn, adaptBn: opts.adaptBn === true, pieceSeconds: maxSegment, onFile: () => measuring?.update(++done, files.length * passes) });
+          } catch (e) {
+            disposeRecognizer(base);
+            throw e;
+          } finally {
+            measuring?.done();
+          }
+          for (const t of sv.tooShort) {
+            const who = opts.speakers === 'folder' ? `${t.speaker}: ` : '';
+            process.stderr.write(`asr transcribe: --adapt-bn: ${who}${t.seconds.toFixed(1)} s of audio is under 10 s, so the model's BatchNorm statistics are kept\n`);
+          }
+        }
+        const recognizerFor = (path: string): Recognizer => sv?.views.get(opts.speakers === 'folder' ? dirname(path) : '') ?? base;
         if (opts.outputDir) mkdirSync(opts.outputDir, { recursive: true });
         const progress = files.length > 1 || opts.outputDir ? createProgress('transcribe') : null;
         let failed = 0;
@@ -115,7 +121,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
             const f = files[i];
             progress?.update(i, files.length, f.path);
             try {
-              const t = await transcribeFile(r, f.path, { segmenter: { maxSegment }, vad });
+              const t = await transcribeFile(recognizerFor(f.path), f.path, { segmenter: { maxSegment }, vad });
               const text = formatTranscript(t, format);
               if (opts.outputDir) {
                 const rel = f.relative.slice(0, f.relative.length - extname(f.relative).length) || f.relative;
@@ -133,7 +139,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
           progress?.update(files.length, files.length);
           progress?.done();
         } finally {
-          if (r.model !== base.model) disposeAdaptedModel(r.model, base.model);
+          sv?.dispose();
           disposeRecognizer(base);
           vad?.dispose();
         }

@@ -6,9 +6,8 @@ import { decodeSegment, transcribeFile, type TranscribeOptions, type TranscriptW
 import { posteriorsOf, segmentFeatures } from './acoustic.js';
 import { audioChunks } from '../audio/index.js';
 import type { FeatureMatrix } from '../features/matrix.js';
-import { assertSpeakerCmvnApplies, speakerView, type CmvnMode } from './speaker-cmvn.js';
-import { assertBatchNormAdaptable, batchNormView } from './batchnorm-adapt.js';
-import { disposeAdaptedModel } from '../model/index.js';
+import type { CmvnMode } from './speaker-cmvn.js';
+import { speakerViews } from './speaker-views.js';
 
 /** The mono samples of a file at `rate`, read in chunks. */
 async function readSamples(path: string, rate: number): Promise<Float32Array> {
@@ -98,10 +97,7 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
   const started = Date.now();
   // speaker CMVN and BatchNorm statistics: first passes measure every speaker; unreadable files are left to the
   // recognition pass to report
-  const views = new Map<string, Recognizer>();
   const bySpeaker = new Map<string, string[]>();
-  if (opts.cmvn === 'speaker') assertSpeakerCmvnApplies(r);
-  if (opts.adaptBn) assertBatchNormAdaptable(r);
   if (opts.cmvn === 'speaker' || opts.adaptBn) {
     for (const e of entries) {
       const spk = speakerOf(e.extra);
@@ -113,35 +109,23 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
   }
   const total = [...bySpeaker.values()].reduce((n, p) => n + p.length, 0) * ((opts.cmvn === 'speaker' ? 1 : 0) + (opts.adaptBn ? 1 : 0));
   let measured = 0;
-  const onFile = (): void => opts.onMeasure?.(++measured, total);
-  let speakers = 0;
-  if (opts.cmvn === 'speaker') {
-    for (const [spk, paths] of bySpeaker) {
-      const view = await speakerView(r, paths, wholeUpTo, onFile);
-      if (view !== r) views.set(spk, view);
-    }
-    speakers = views.size;
-  }
-  const adapted: Recognizer[] = [];
+  const sv = await speakerViews(r, bySpeaker, {
+    cmvn: opts.cmvn,
+    adaptBn: opts.adaptBn,
+    pieceSeconds: wholeUpTo,
+    maxBatchFrames: opts.maxBatchFrames,
+    adaptMinSeconds: opts.adaptMinSeconds,
+    onFile: () => opts.onMeasure?.(++measured, total),
+  });
   try {
-    if (opts.adaptBn) {
-      for (const [spk, paths] of bySpeaker) {
-        const base = views.get(spk) ?? r;
-        const v = await batchNormView(base, paths, { pieceSeconds: wholeUpTo, maxBatchFrames: opts.maxBatchFrames, minSeconds: opts.adaptMinSeconds, onFile });
-        if (v.adapted) {
-          views.set(spk, v.recognizer);
-          adapted.push(v.recognizer);
-        }
-      }
-    }
-    const result = await recognizeAll(r, entries, ids, views, opts, started);
+    const result = await recognizeAll(r, entries, ids, sv.views, opts, started);
     return {
       ...result,
-      ...(opts.cmvn === 'speaker' ? { speakers } : {}),
-      ...(opts.adaptBn ? { adaptedSpeakers: adapted.length } : {}),
+      ...(opts.cmvn === 'speaker' ? { speakers: sv.cmvnSpeakers } : {}),
+      ...(opts.adaptBn ? { adaptedSpeakers: sv.adapted.length } : {}),
     };
   } finally {
-    for (const a of adapted) disposeAdaptedModel(a.model, r.model);
+    sv.dispose();
   }
 }
 

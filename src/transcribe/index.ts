@@ -8,3 +8,4 @@ export * from './files.js';
 export * from './evaluate.js';
 export * from './speaker-cmvn.js';
 export * from './batchnorm-adapt.js';
+export * from './speaker-views.js';

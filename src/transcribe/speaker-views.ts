@@ -1,0 +1,75 @@
+import { disposeAdaptedModel } from '../model/index.js';
+import { assertBatchNormAdaptable, batchNormView } from './batchnorm-adapt.js';
+import type { Recognizer } from './recognizer.js';
+import { assertSpeakerCmvnApplies, speakerView, type CmvnMode } from './speaker-cmvn.js';
+
+/**
+ * Per-speaker views of a recognizer: speaker CMVN and/or BatchNorm statistics measured on each speaker's files
+ * (what `asr eval` does per manifest `speaker`, and `asr transcribe` per call or per folder).
+ */
+
+export interface SpeakerViewsOptions {
+  cmvn?: CmvnMode;
+  adaptBn?: boolean;
+  /** Files are measured in pieces of at most this many seconds (default 20). */
+  pieceSeconds?: number;
+  maxBatchFrames?: number;
+  /** Below this much audio a speaker keeps the model's BatchNorm statistics (default 10 s). */
+  adaptMinSeconds?: number;
+  /** Called after each file of each measuring pass. */
+  onFile?: () => void;
+}
+
+export interface SpeakerViews {
+  /** The view of each speaker that has one (others use the base recognizer). */
+  views: Map<string, Recognizer>;
+  /** Speakers whose CMVN statistics were measured. */
+  cmvnSpeakers: number;
+  /** Speakers with their own BatchNorm statistics, and those with too little audio for them (seconds measured). */
+  adapted: string[];
+  tooShort: { speaker: string; seconds: number }[];
+  /** Frees the adapted statistics (the base recognizer is the caller's). */
+  dispose(): void;
+}
+
+/** Measures every speaker of `groups` (speaker -> audio files); unreadable files are skipped here. */
+export async function speakerViews(r: Recognizer, groups: Map<string, string[]>, opts: SpeakerViewsOptions = {}): Promise<SpeakerViews> {
+  if (opts.cmvn === 'speaker') assertSpeakerCmvnApplies(r);
+  if (opts.adaptBn) assertBatchNormAdaptable(r);
+  const views = new Map<string, Recognizer>();
+  const adaptedViews: Recognizer[] = [];
+  const result: SpeakerViews = {
+    views,
+    cmvnSpeakers: 0,
+    adapted: [],
+    tooShort: [],
+    dispose: () => {
+      for (const v of adaptedViews) disposeAdaptedModel(v.model, r.model);
+      adaptedViews.length = 0;
+    },
+  };
+  try {
+    if (opts.cmvn === 'speaker') {
+      for (const [spk, paths] of groups) {
+        const view = await speakerView(r, paths, opts.pieceSeconds ?? 20, opts.onFile);
+        if (view !== r) views.set(spk, view);
+      }
+      result.cmvnSpeakers = views.size;
+    }
+    if (opts.adaptBn) {
+      for (const [spk, paths] of groups) {
+        const base = views.get(spk) ?? r;
+        const v = await batchNormView(base, paths, { pieceSeconds: opts.pieceSeconds, maxBatchFrames: opts.maxBatchFrames, minSeconds: opts.adaptMinSeconds, onFile: opts.onFile });
+        if (v.adapted) {
+          views.set(spk, v.recognizer);
+          adaptedViews.push(v.recognizer);
+          result.adapted.push(spk);
+        } else result.tooShort.push({ speaker: spk, seconds: v.seconds });
+      }
+    }
+  } catch (e) {
+    result.dispose();
+    throw e;
+  }
+  return result;
+}
