@@ -89,10 +89,12 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
         const base = recognizerFromFlags(cmd, dir, opts);
         if (opts.speakers !== 'one' && opts.speakers !== 'folder') throw new AsrError(`--speakers must be "one" or "folder", got "${opts.speakers}"`);
         // speaker -> files: all inputs, or each file's folder
+        const speakerOf = (path: string): string => (opts.speakers === 'folder' ? dirname(path) : '');
         const groups = new Map<string, string[]>();
         for (const f of files) {
-          const key = opts.speakers === 'folder' ? dirname(f.path) : '';
-          groups.set(key, [...(groups.get(key) ?? []), f.path]);
+          const paths = groups.get(speakerOf(f.path));
+          if (paths) paths.push(f.path);
+          else groups.set(speakerOf(f.path), [f.path]);
         }
         let sv: SpeakerViews | null = null;
         if (cmvn === 'speaker' || opts.adaptBn) {
@@ -112,7 +114,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
             process.stderr.write(`asr transcribe: --adapt-bn: ${who}${t.seconds.toFixed(1)} s of audio is under 10 s, so the model's BatchNorm statistics are kept\n`);
           }
         }
-        const recognizerFor = (path: string): Recognizer => sv?.views.get(opts.speakers === 'folder' ? dirname(path) : '') ?? base;
+        const recognizerFor = (path: string): Recognizer => sv?.views.get(speakerOf(path)) ?? base;
         if (opts.outputDir) mkdirSync(opts.outputDir, { recursive: true });
         const progress = files.length > 1 || opts.outputDir ? createProgress('transcribe') : null;
         let failed = 0;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { AsrError } from '../util/errors.js';
 import type { AcousticModel } from './model.js';
 
 /**
@@ -35,6 +36,14 @@ export function addBatchNormSums(acc: BatchNormMoments, name: string, sum: Array
 /** True when the model has BatchNorm layers whose statistics can be re-estimated. */
 export function hasBatchNorm(model: AcousticModel): boolean {
   return model.specs.some((s) => s.name.endsWith('.running_mean'));
+}
+
+/** Fails, naming `where` (the model directory), unless the model has BatchNorm layers. */
+export function assertHasBatchNorm(model: AcousticModel, where: string): void {
+  if (!hasBatchNorm(model)) {
+    const c = model.config;
+    throw new AsrError(`${where}: --adapt-bn needs a model with BatchNorm layers; its config.json has block ${JSON.stringify(c.block)} and convNorm ${JSON.stringify(c.convNorm)}`);
+  }
 }
 
 /**

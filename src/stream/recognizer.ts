@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as tf from '@tensorflow/tfjs';
 import {
-  assignBatchNormStats, disposeAdaptedModel, emptyBatchNormMoments, hasBatchNorm, loadModel, modelWithOwnBatchNorm, type AcousticModel,
+  assertHasBatchNorm, assignBatchNormStats, disposeAdaptedModel, emptyBatchNormMoments, loadModel, modelWithOwnBatchNorm, type AcousticModel,
 } from '../model/index.js';
 import { disposeModel } from '../model/model.js';
 import { createStreamingEncoder, type StreamingEncoder } from '../model/streaming.js';
@@ -172,9 +172,7 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
   if (!(chunkMs > 0)) throw new AsrError(`--chunk-ms: must be positive, got ${chunkMs}`);
   const chunkFrames = Math.max(1, Math.round(chunkMs / 1000 / frameDuration));
   const adapt = opts.adaptBn === true;
-  if (adapt && !hasBatchNorm(model)) {
-    throw new AsrError(`${opts.modelDir ?? 'streaming recognizer'}: --adapt-bn needs a model with BatchNorm layers; its config has block ${JSON.stringify(c.block)} and convNorm ${JSON.stringify(c.convNorm)}`);
-  }
+  if (adapt) assertHasBatchNorm(model, opts.modelDir ?? 'streaming recognizer');
   // with adaptation the encoder runs a copy whose BatchNorm statistics are its own (the weights are shared)
   const encModel = adapt ? modelWithOwnBatchNorm(model) : model;
   const moments = emptyBatchNormMoments();

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureMatrix } from '../features/matrix.js';
-import { addBatchNormSums, adaptedModel, emptyBatchNormMoments, forward, hasBatchNorm, type AcousticModel, type BatchNormMoments } from '../model/index.js';
-import { AsrError } from '../util/errors.js';
+import { addBatchNormSums, adaptedModel, assertHasBatchNorm, emptyBatchNormMoments, forward, type AcousticModel, type BatchNormMoments } from '../model/index.js';
 import { paddedBatch, segmentFeatures } from './acoustic.js';
 import type { Recognizer } from './recognizer.js';
 import { filePieces } from './speaker-cmvn.js';
@@ -18,9 +17,7 @@ import { filePieces } from './speaker-cmvn.js';
 
 /** Fails unless the recognizer's model has BatchNorm layers. */
 export function assertBatchNormAdaptable(r: Recognizer): void {
-  if (!hasBatchNorm(r.model)) {
-    throw new AsrError(`${r.dir}: --adapt-bn needs a model with BatchNorm layers; its config.json has block ${JSON.stringify(r.model.config.block)} and convNorm ${JSON.stringify(r.model.config.convNorm)}`);
-  }
+  assertHasBatchNorm(r.model, r.dir);
 }
 
 /**
