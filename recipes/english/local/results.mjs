@@ -11,7 +11,9 @@ const names = {
 };
 const runs = [];
 const rows = [];
-for (const f of readdirSync(evalDir).filter((f) => f.endsWith('.txt')).sort()) {
+// rows per test set: greedy, beam, then with speaker CMVN, BatchNorm statistics, both
+const rank = (f) => ['greedy', 'lm', 'lm_spk', 'lm_bn', 'lm_spk_bn'].indexOf(f.split('.')[1]);
+for (const f of readdirSync(evalDir).filter((f) => f.endsWith('.txt')).sort((a, b) => a.split('.')[0].localeCompare(b.split('.')[0]) || rank(a) - rank(b))) {
   const [set, fullMode] = f.replace(/\.txt$/, '').split('.');
   // a mode ending in _spk is the same decoding with per-speaker CMVN (asr eval --cmvn speaker), one ending in _bn
   // with per-speaker BatchNorm statistics (asr eval --adapt-bn); _spk_bn both
