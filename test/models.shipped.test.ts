@@ -146,13 +146,10 @@ describe.skipIf(!existsSync(join(DIGITS, 'config.json')) || !existsSync(FSDD))('
       expect(byOwn.utterances.map((u) => u.hyp)).toEqual(byUtterance.utterances.map((u) => u.hyp));
       expect(byUtterance.wer.errors).toBeGreaterThan(8);
       expect(bySpeaker.wer.errors).toBeLessThan(byUtterance.wer.errors * 0.75);
-      // speaker BatchNorm statistics (asr eval --adapt-bn) on top: fewer errors again; a clip of its own is under
-      // the 10 s minimum, so the model's statistics are kept and nothing changes
+      // speaker BatchNorm statistics (asr eval --adapt-bn) on top: fewer errors again (the 10 s minimum is tested
+      // in test/transcribe.batchnorm-adapt.test.ts)
       const adapted = await evaluateManifest(r, shared, { cmvn: 'speaker', adaptBn: true });
-      const adaptedOwn = await evaluateManifest(r, own, { cmvn: 'speaker', adaptBn: true });
       expect(adapted.adaptedSpeakers).toBe(2);
-      expect(adaptedOwn.adaptedSpeakers).toBe(0);
-      expect(adaptedOwn.utterances.map((u) => u.hyp)).toEqual(byOwn.utterances.map((u) => u.hyp));
       console.log(`FSDD george + nicolas, 200 clips: errors ${byUtterance.wer.errors} per utterance, ${bySpeaker.wer.errors} speaker CMVN, ${adapted.wer.errors} + BatchNorm statistics`);
       expect(adapted.wer.errors).toBeLessThan(bySpeaker.wer.errors * 0.9);
     } finally {
