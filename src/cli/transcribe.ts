@@ -98,11 +98,9 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
         }
         let sv: SpeakerViews | null = null;
         if (cmvn === 'speaker' || opts.adaptBn) {
-          const passes = (cmvn === 'speaker' ? 1 : 0) + (opts.adaptBn ? 1 : 0);
           const measuring = files.length > 1 ? createProgress('speaker statistics') : null;
-          let done = 0;
           try {
-            sv = await speakerViews(base, groups, { cmvn, adaptBn: opts.adaptBn === true, pieceSeconds: maxSegment, onFile: () => measuring?.update(++done, files.length * passes) });
+            sv = await speakerViews(base, groups, { cmvn, adaptBn: opts.adaptBn === true, pieceSeconds: maxSegment, onFile: (done, total) => measuring?.update(done, total) });
           } catch (e) {
             disposeRecognizer(base);
             throw e;

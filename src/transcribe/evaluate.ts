@@ -107,15 +107,13 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
       else bySpeaker.set(spk, [e.audioFilepath]);
     }
   }
-  const total = [...bySpeaker.values()].reduce((n, p) => n + p.length, 0) * ((opts.cmvn === 'speaker' ? 1 : 0) + (opts.adaptBn ? 1 : 0));
-  let measured = 0;
   const sv = await speakerViews(r, bySpeaker, {
     cmvn: opts.cmvn,
     adaptBn: opts.adaptBn,
     pieceSeconds: wholeUpTo,
     maxBatchFrames: opts.maxBatchFrames,
     adaptMinSeconds: opts.adaptMinSeconds,
-    onFile: () => opts.onMeasure?.(++measured, total),
+    onFile: opts.onMeasure,
   });
   try {
     const result = await recognizeAll(r, entries, ids, sv.views, opts, started);

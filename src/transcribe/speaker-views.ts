@@ -16,8 +16,8 @@ export interface SpeakerViewsOptions {
   maxBatchFrames?: number;
   /** Below this much audio a speaker keeps the model's BatchNorm statistics (default 10 s). */
   adaptMinSeconds?: number;
-  /** Called after each file of each measuring pass. */
-  onFile?: () => void;
+  /** Called after each file of each measuring pass: files measured so far, and in all (files times passes). */
+  onFile?: (done: number, total: number) => void;
 }
 
 export interface SpeakerViews {
@@ -36,6 +36,9 @@ export interface SpeakerViews {
 export async function speakerViews(r: Recognizer, groups: Map<string, string[]>, opts: SpeakerViewsOptions = {}): Promise<SpeakerViews> {
   if (opts.cmvn === 'speaker') assertSpeakerCmvnApplies(r);
   if (opts.adaptBn) assertBatchNormAdaptable(r);
+  const total = [...groups.values()].reduce((n, p) => n + p.length, 0) * ((opts.cmvn === 'speaker' ? 1 : 0) + (opts.adaptBn ? 1 : 0));
+  let done = 0;
+  const onFile = (): void => opts.onFile?.(++done, total);
   const views = new Map<string, Recognizer>();
   const adaptedViews: Recognizer[] = [];
   const result: SpeakerViews = {
@@ -51,7 +54,7 @@ export async function speakerViews(r: Recognizer, groups: Map<string, string[]>,
   try {
     if (opts.cmvn === 'speaker') {
       for (const [spk, paths] of groups) {
-        const view = await speakerView(r, paths, opts.pieceSeconds ?? 20, opts.onFile);
+        const view = await speakerView(r, paths, opts.pieceSeconds ?? 20, onFile);
         if (view !== r) views.set(spk, view);
       }
       result.cmvnSpeakers = views.size;
@@ -59,7 +62,7 @@ export async function speakerViews(r: Recognizer, groups: Map<string, string[]>,
     if (opts.adaptBn) {
       for (const [spk, paths] of groups) {
         const base = views.get(spk) ?? r;
-        const v = await batchNormView(base, paths, { pieceSeconds: opts.pieceSeconds, maxBatchFrames: opts.maxBatchFrames, minSeconds: opts.adaptMinSeconds, onFile: opts.onFile });
+        const v = await batchNormView(base, paths, { pieceSeconds: opts.pieceSeconds, maxBatchFrames: opts.maxBatchFrames, minSeconds: opts.adaptMinSeconds, onFile });
         if (v.adapted) {
           views.set(spk, v.recognizer);
           adaptedViews.push(v.recognizer);
