@@ -100,7 +100,7 @@ describe('differentiable ops: our wasm paths against tfjs natives on cpu', () =>
   }
 
   it('dropout: the gradient is the same mask, and the mask depends only on the seed', () => {
-    const ctx = (seed: number): Ctx => ({ p: () => tf.scalar(0), training: true, rng: createRng(seed), bnUpdates: [], trace: null });
+    const ctx = (seed: number): Ctx => ({ p: () => tf.scalar(0), training: true, rng: createRng(seed), bnUpdates: [], bnGroups: null, trace: null });
     const x = tf.tensor(rand([40, 30], 15).data, [40, 30]);
     const y = dropout(ctx(3), x, 0.3).dataSync();
     const g = tf.grad((v: tf.Tensor) => dropout(ctx(3), v, 0.3).sum())(x).dataSync();

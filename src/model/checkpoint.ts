@@ -38,6 +38,7 @@ export function checkpointed(
       training: ctx.training,
       rng: seed === null ? null : createRng(seed),
       bnUpdates: updates,
+      bnGroups: ctx.bnGroups,
       trace,
     };
   };

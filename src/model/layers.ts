@@ -25,6 +25,11 @@ export interface Ctx {
   rng: Rng | null;
   /** BatchNorm statistics collected in training. */
   bnUpdates: BatchNormUpdate[];
+  /**
+   * Training only: a group index per batch item (0 .. G-1); BatchNorm then normalises each item by its group's
+   * statistics within the batch (src/train/group-batchnorm.ts). null: the whole batch's.
+   */
+  bnGroups: Int32Array | null;
   trace: ((name: string, t: tf.Tensor) => void) | null;
 }
 
@@ -89,6 +94,7 @@ export function batchNorm(ctx: Ctx, name: string, x: tf.Tensor3D, mask: tf.Tenso
     const shift = b.sub(ctx.p(`${name}.running_mean`).mul(scale));
     return x.mul(scale).add(shift);
   }
+  if (ctx.bnGroups !== null) return groupBatchNorm(ctx, name, x, mask, eps, ctx.bnGroups);
   const count = mask.sum();
   const mean = x.mul(mask).sum([0, 1]).div(count) as tf.Tensor1D;
   const xc = x.sub(mean);
@@ -97,6 +103,34 @@ export function batchNorm(ctx: Ctx, name: string, x: tf.Tensor3D, mask: tf.Tenso
   // running statistics use the unbiased variance, as PyTorch does
   const unbiased = variance.mul(count.div(count.sub(1).maximum(1))) as tf.Tensor1D;
   ctx.bnUpdates.push({ name, mean: tf.keep(mean.clone()), variance: tf.keep(unbiased.clone()) });
+  return y;
+}
+
+/**
+ * Training BatchNorm with statistics per group of items: item b is normalised by the mean and biased variance of
+ * the real frames of the items of its group (`groups[b]`). The running statistics get the batch mean and the
+ * pooled within-group variance (unbiased: frames less groups), which is what adapted inference, one speaker's
+ * statistics at a time, averages to.
+ */
+function groupBatchNorm(ctx: Ctx, name: string, x: tf.Tensor3D, mask: tf.Tensor3D, eps: number, groups: Int32Array): tf.Tensor3D {
+  const [B, , C] = x.shape;
+  if (groups.length !== B) throw new Error(`${groups.length} BatchNorm groups for a batch of ${B}`);
+  const G = Math.max(...groups) + 1;
+  const assign = new Float32Array(G * B);
+  groups.forEach((k, b) => { assign[k * B + b] = 1; });
+  const member = tf.tensor2d(assign, [G, B]); // [G, B] one-hot: item b in group k
+  const memberT = member.transpose(); // [B, G]
+  const frames = member.matMul(mask.sum(1) as tf.Tensor2D).maximum(1); // [G, 1]
+  const sums = member.matMul(x.mul(mask).sum(1) as tf.Tensor2D); // [G, C]
+  const itemMean = memberT.matMul(sums.div(frames)).reshape([B, 1, C]); // [B, 1, C]
+  const xc = x.sub(itemMean);
+  const squares = member.matMul(xc.mul(mask).square().sum(1) as tf.Tensor2D); // [G, C]
+  const itemVar = memberT.matMul(squares.div(frames)).reshape([B, 1, C]);
+  const y = xc.mul(itemVar.add(eps).rsqrt()).mul(ctx.p(`${name}.weight`)).add(ctx.p(`${name}.bias`)) as tf.Tensor3D;
+  const count = frames.sum();
+  const mean = sums.sum(0).div(count) as tf.Tensor1D;
+  const pooled = squares.sum(0).div(count.sub(G).maximum(1)) as tf.Tensor1D;
+  ctx.bnUpdates.push({ name, mean: tf.keep(mean.clone()), variance: tf.keep(pooled.clone()) });
   return y;
 }
 

@@ -71,6 +71,11 @@ export interface ForwardOptions {
    * on wasm (4 GB heap).
    */
   checkpoint?: boolean;
+  /**
+   * Training only: a group index per item [B]; BatchNorm normalises each item by the statistics of its group within
+   * the batch (group BatchNorm, src/train/group-batchnorm.ts) instead of the whole batch's.
+   */
+  batchNormGroups?: Int32Array;
 }
 
 export interface ForwardResult {
@@ -96,6 +101,7 @@ function makeCtx(model: AcousticModel, opts: ForwardOptions, updates: BatchNormU
     training: opts.training === true,
     rng: opts.rng ?? null,
     bnUpdates: updates,
+    bnGroups: opts.training === true ? opts.batchNormGroups ?? null : null,
     trace: opts.trace ?? null,
   };
 }

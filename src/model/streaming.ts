@@ -85,6 +85,7 @@ function inferenceCtx(model: AcousticModel): Ctx {
     training: false,
     rng: null,
     bnUpdates: [],
+    bnGroups: null,
     trace: null,
   };
 }

@@ -5,6 +5,7 @@ import type { SpecAugmentOptions } from '../features/specaugment.js';
 import { LEVEL_AUGMENT_DEFAULTS, type LevelAugmentOptions } from '../features/level-augment.js';
 import { AsrError, fileError } from '../util/errors.js';
 import { POOLED_CMVN_DEFAULTS, POOLED_CMVN_GROUPS, type PooledCmvnOptions } from './pooled-cmvn.js';
+import { GROUP_BATCHNORM_DEFAULTS, type GroupBatchNormOptions } from './group-batchnorm.js';
 import type { AdamWConfig } from './optimizer.js';
 import type { ScheduleConfig } from './schedule.js';
 
@@ -48,6 +49,11 @@ export interface TrainConfig {
   levelAugment: Partial<LevelAugmentOptions> | null;
   /** Pooled CMVN (src/train/pooled-cmvn.ts; missing keys take its defaults), or null for per-utterance CMVN. */
   pooledCmvn: Partial<PooledCmvnOptions> | null;
+  /**
+   * Group BatchNorm (src/train/group-batchnorm.ts; missing keys take its defaults): batches made of runs of one
+   * voice, normalised by each voice's statistics in a share of them. null: ordinary length-bucketed batches.
+   */
+  groupBatchNorm: Partial<GroupBatchNormOptions> | null;
   /** Keep raw fbank of training audio in memory after the first epoch. */
   featureCache: boolean;
   /** Write a checkpoint every N optimizer steps (also at each epoch end and on Ctrl-C). */
@@ -104,6 +110,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   vtlnPerturb: [],
   levelAugment: null,
   pooledCmvn: null,
+  groupBatchNorm: null,
   featureCache: true,
   checkpointEverySteps: 100,
   keepCheckpoints: 5,
@@ -183,6 +190,13 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
     const p = { ...POOLED_CMVN_DEFAULTS, ...pc };
     check(where, num(p.prob, 0) && p.prob <= 1 && POOLED_CMVN_GROUPS.includes(p.group) && int(p.others, 0) && num(p.maxSeconds, 0),
       `train.pooledCmvn needs prob in [0, 1], group one of ${POOLED_CMVN_GROUPS.join(', ')}, an integer others >= 0, maxSeconds >= 0`);
+  }
+  const gb = c.groupBatchNorm;
+  check(where, gb === null || (isObject(gb) && Object.keys(gb).every((k) => k in GROUP_BATCHNORM_DEFAULTS)), 'train.groupBatchNorm must be null or an object with prob, group, run');
+  if (gb !== null) {
+    const g = { ...GROUP_BATCHNORM_DEFAULTS, ...gb };
+    check(where, num(g.prob, 0) && g.prob <= 1 && POOLED_CMVN_GROUPS.includes(g.group) && int(g.run, 1),
+      `train.groupBatchNorm needs prob in [0, 1], group one of ${POOLED_CMVN_GROUPS.join(', ')}, an integer run >= 1`);
   }
   check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
   check(where, c.tokenizer === 'char' || c.tokenizer === 'bpe', 'train.tokenizer must be "char" or "bpe"');

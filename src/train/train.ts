@@ -19,6 +19,7 @@ import { appendMetric, readMetrics, truncateMetrics } from './metrics.js';
 import { clipByGlobalNorm, createAdamW, type AdamW } from './optimizer.js';
 import { featuresJson, type FeatureBand } from './frontend.js';
 import { POOLED_CMVN_DEFAULTS } from './pooled-cmvn.js';
+import { batchGroupIndices, GROUP_BATCHNORM_DEFAULTS, groupedBatches, type GroupBatchNormOptions } from './group-batchnorm.js';
 import { FEATURES_FILE, parseFeatureConfig, readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
 import { learningRate, type ScheduleConfig } from './schedule.js';
 import { createCharTokenizer, type Tokenizer } from './tokenizer.js';
@@ -101,7 +102,19 @@ export function mixSeed(...xs: number[]): number {
 
 /** Micro-batches of an epoch, in order (deterministic for seed and epoch). */
 export function epochBatches(utts: Utterance[], cfg: TrainConfig, epoch: number): number[][] {
+  const gb = groupBatchNormOptions(cfg);
+  if (gb !== null) return groupedBatches(utts, gb.group, gb.run, cfg.maxFramesPerBatch, createRng(mixSeed(cfg.seed, 1, epoch)), { maxItems: cfg.maxItemsPerBatch });
   return bucketBatches(utts.map((u) => u.frames), cfg.maxFramesPerBatch, createRng(mixSeed(cfg.seed, 1, epoch)), { maxItems: cfg.maxItemsPerBatch });
+}
+
+function groupBatchNormOptions(cfg: TrainConfig): GroupBatchNormOptions | null {
+  return cfg.groupBatchNorm === null ? null : { ...GROUP_BATCHNORM_DEFAULTS, ...cfg.groupBatchNorm };
+}
+
+/** Whether micro-batch `batch` of `epoch` uses group BatchNorm statistics (its own generator, so the others' draws are unchanged). */
+function usesGroupBatchNorm(cfg: TrainConfig, epoch: number, batch: number): boolean {
+  const gb = groupBatchNormOptions(cfg);
+  return gb !== null && createRng(mixSeed(cfg.seed, 3, epoch, batch)).uniform() < gb.prob;
 }
 
 interface Setup {
@@ -302,7 +315,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   };
 
   /** Loss and gradients of one micro-batch; null loss value when non-finite (gradients then disposed). */
-  const microBatch = async (utts: Utterance[], rng: Rng): Promise<{ loss: number; grads: Map<string, tf.Tensor>; updates: BatchNormUpdate[] } | null> => {
+  const microBatch = async (utts: Utterance[], rng: Rng, bnGroups: Int32Array | undefined): Promise<{ loss: number; grads: Map<string, tf.Tensor>; updates: BatchNormUpdate[] } | null> => {
     const mats = [];
     for (const u of utts) mats.push(await source.features(u, augment, rng));
     const batch = padBatch(mats, minFrames);
@@ -316,7 +329,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     const { value, grads } = tf.variableGrads(() => {
       // dynamic chunk training (issue 8): this batch's attention chunk, or full context
       const chunks = cfg.dynamicChunk === null ? undefined : sampleDynamicChunks(rng, cfg.dynamicChunk);
-      const out = forward(model, x, batch.lengths, { training: true, rng, checkpoint: checkpointing, chunks, intermediateLayers: interLayer > 0 ? [interLayer] : [] });
+      const out = forward(model, x, batch.lengths, { training: true, rng, checkpoint: checkpointing, chunks, intermediateLayers: interLayer > 0 ? [interLayer] : [], batchNormGroups: bnGroups });
       updates.push(...out.batchNormUpdates);
       let loss = trainCtcLoss(out.logits, targets, out.outputLengths);
       if (interLayer > 0) {
@@ -350,7 +363,9 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
       let bad = false;
       for (let k = 0; k < group.length; k++) {
         const rng = createRng(mixSeed(cfg.seed, 2, state.epoch, state.batchInEpoch + k));
-        const r = await microBatch(group[k].map((i) => trainUtts[i]), rng);
+        const utts = group[k].map((i) => trainUtts[i]);
+        const gb = usesGroupBatchNorm(cfg, state.epoch, state.batchInEpoch + k) ? batchGroupIndices(utts, (groupBatchNormOptions(cfg) as GroupBatchNormOptions).group) : undefined;
+        const r = await microBatch(utts, rng, gb);
         if (r === null) {
           bad = true;
           break;
