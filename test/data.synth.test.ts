@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { engineFor } from '../src/data/tts/index.js';
@@ -86,6 +87,37 @@ describe.skipIf(!festivalVoiceInstalled('ked_diphone'))('festival (optional Debi
     expect(a.sampleRate).toBe(16000);
     expect(b.samples.length).toBeGreaterThan(a.samples.length * 1.2);
     expect(hashOf((await e.synthesize('Seven pink elephants.', 'ked_diphone', {}, 0)).samples)).toBe(hashOf(a.samples));
+  });
+
+  it('the persistent festival process renders what text2wave renders, sample for sample, whatever came before', async () => {
+    const e = engineFor('festival');
+    const dir = mkdtempSync(join(tmpdir(), 'asr-t2w-'));
+    const text2wave = async (text: string, evals: string[]): Promise<Float32Array> => {
+      writeFileSync(join(dir, 't.txt'), `${text}\n`);
+      const r = spawnSync('text2wave', [...evals.flatMap((x) => ['-eval', x]), join(dir, 't.txt'), '-o', join(dir, 't.wav')], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return (await readAudio(join(dir, 't.wav'))).channels[0];
+    };
+    const lr = (mean: number, std: number): string => `(set! int_lr_params '((target_f0_mean ${mean}) (target_f0_std ${std}) (model_f0_mean 170) (model_f0_std 34)))`;
+    // parameters first, then the defaults again: the session must not carry them over
+    const cases: Array<[string, Record<string, number>, string[]]> = [
+      ['four oh seven', { duration_stretch: 1.3, f0_mean: 90, f0_std: 20 }, ['(voice_ked_diphone)', "(Parameter.set 'Duration_Stretch 1.3)", lr(90, 20)]],
+      ['four oh seven', {}, ['(voice_ked_diphone)']],
+      ['Hello there. Seven pink elephants! Two, three.', { f0_mean: 130 }, ['(voice_ked_diphone)', lr(130, 15)]],
+    ];
+    for (const [text, params, evals] of cases) {
+      const ours = await e.synthesize(text, 'ked_diphone', params, 0);
+      expect(hashOf(ours.samples), `${text} ${JSON.stringify(params)}`).toBe(hashOf(Float32Array.from(await text2wave(text, evals))));
+    }
+    if (festivalVoiceInstalled('lp_diphone')) {
+      // a voice that sets no duration stretch of its own, after one that did
+      await e.synthesize('two', 'ked_diphone', { duration_stretch: 1.5 }, 0);
+      const ours = await e.synthesize('two seven', 'lp_diphone', {}, 0);
+      expect(hashOf(ours.samples)).toBe(hashOf(Float32Array.from(await text2wave(respell('two seven', 'it', 'x'), ['(voice_lp_diphone)']))));
+    }
+    // a Scheme error fails that request only
+    await expect(e.synthesize('two', 'ked_diphone', { f0_mean: Number.NaN }, 0)).rejects.toThrow(/festival: voice 'ked_diphone'/);
+    expect(hashOf((await e.synthesize('four oh seven', 'ked_diphone', {}, 0)).samples)).toBe(hashOf(Float32Array.from(await text2wave('four oh seven', ['(voice_ked_diphone)']))));
   });
 });
 

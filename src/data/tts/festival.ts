@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,29 +26,129 @@ export const FESTIVAL_VOICE_LANGUAGE: Record<string, RespellLanguage> = {
   msu_ru_nsh_clunits: 'ru',
 };
 
-/** Whether Debian's `text2wave` and the named voice are installed. */
+/** Whether Debian's festival and the named voice are installed. */
 export function festivalVoiceInstalled(voice: string): boolean {
-  return existsSync('/usr/bin/text2wave') && FESTIVAL_VOICE_DIRS.some((d) => existsSync(join(d, voice)));
-}
-
-function run(cmd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd}: ${(stderr || err.message).trim().split('\n')[0]}`));
-      else resolve({ stdout, stderr });
-    });
-  });
+  return existsSync('/usr/bin/festival') && FESTIVAL_VOICE_DIRS.some((d) => existsSync(join(d, voice)));
 }
 
 /**
- * The Festival speech synthesis system from Debian (`apt-get install festival festvox-kdlpc16k`), run as
- * `text2wave` once per utterance. params: `duration_stretch` (> 1 slower), `f0_mean` and `f0_std` in Hz (the
- * targets of the linear-regression intonation model the diphone voices use; ked's defaults are 105 and 15).
- * Festival is deterministic, so `seed` is not needed. Voices of other languages get the text respelled
- * (FESTIVAL_VOICE_LANGUAGE); the intonation parameters only steer voices that use festival's linear-regression
- * model, the others ignore them.
+ * Festival's Scheme, loaded once per session. `asr_render` is what text2wave does with a text file (tts_file with
+ * the file's text mode, every utterance's wave appended in order), so the audio is the same sample for sample;
+ * the state a voice and our parameters set is put back to the start-up values before each request, as a fresh
+ * text2wave process would have it.
+ */
+const SESSION_SETUP = [
+  '(define (asr_collect utt) (set! asr_waves (cons (utt.wave utt) asr_waves)) utt)',
+  '(set! tts_hooks (list utt.synth asr_collect))',
+  "(defvar asr_stretch0 (Parameter.get 'Duration_Stretch))",
+  '(defvar asr_lr0 int_lr_params)',
+  '(define (asr_render in out) (set! asr_waves nil) (tts_file in (tts_find_text_mode in auto-text-mode-alist))' +
+    " (let ((ws (reverse asr_waves))) (mapcar (lambda (w) (wave.append (car ws) w)) (cdr ws)) (wave.save (car ws) out 'riff)))",
+].join('\n');
+
+/**
+ * One `festival --pipe` process that renders request after request. Starting festival and loading a voice costs
+ * about half a second of CPU, several times the rendering of a digit string, so text2wave once per utterance
+ * spent most of the corpus time starting up. Requests are serialised; each ends with a marker festival writes to
+ * stderr (unbuffered), and what it wrote before the marker are that request's messages. The process is not
+ * waited for by Node (unref'd while idle) and exits when its stdin closes with ours.
+ */
+interface FestivalSession {
+  render(forms: string): Promise<string>;
+}
+
+function startSession(): FestivalSession {
+  let child: ChildProcessWithoutNullStreams | null = null;
+  let stderr = '';
+  let exited: string | null = null;
+  let pending: { marker: string; resolve: (messages: string) => void; reject: (e: Error) => void } | null = null;
+  let chain: Promise<unknown> = Promise.resolve();
+  let count = 0;
+  const settle = (): void => {
+    if (pending === null) return;
+    const at = stderr.indexOf(pending.marker);
+    if (at >= 0) {
+      const messages = stderr.slice(0, at);
+      stderr = stderr.slice(at + pending.marker.length);
+      const p = pending;
+      pending = null;
+      p.resolve(messages);
+    } else if (exited !== null) {
+      const p = pending;
+      pending = null;
+      p.reject(new Error(`festival: ${stderr.trim().split('\n')[0] || exited}`));
+    }
+  };
+  const spawnChild = (): ChildProcessWithoutNullStreams => {
+    const c = spawn('festival', ['--pipe'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    stderr = '';
+    exited = null;
+    c.stderr.setEncoding('utf8');
+    c.stderr.on('data', (d: string) => {
+      stderr += d;
+      settle();
+    });
+    c.stdout.resume(); // nothing is read from it, but a full pipe would block festival
+    c.on('error', (e) => {
+      exited = e.message;
+      child = null;
+      settle();
+    });
+    c.on('exit', (code, signal) => {
+      exited = `exited (${signal ?? code})`;
+      child = null;
+      settle();
+    });
+    c.stdin.on('error', () => {}); // a dead process is reported by 'exit'
+    c.stdin.write(`${SESSION_SETUP}\n`);
+    return c;
+  };
+  const idle = (c: ChildProcessWithoutNullStreams, on: boolean): void => {
+    for (const h of [c, c.stdin, c.stdout, c.stderr] as Array<{ ref(): void; unref(): void }>) {
+      if (on) h.unref();
+      else h.ref();
+    }
+  };
+  const one = (forms: string): Promise<string> =>
+    new Promise<string>((resolve, reject) => {
+      const c = child ?? (child = spawnChild());
+      idle(c, false);
+      const marker = `ASR-DONE-${++count}\n`;
+      pending = {
+        marker,
+        resolve: (m) => {
+          idle(c, true);
+          resolve(m);
+        },
+        reject,
+      };
+      // the marker is a form of its own: a Scheme error aborts the request's form but not the next one
+      c.stdin.write(`${forms}\n(format stderr "${marker.trim()}\\n")\n`);
+    });
+  return {
+    render(forms: string): Promise<string> {
+      const r = chain.then(() => one(forms));
+      chain = r.catch(() => {});
+      return r;
+    },
+  };
+}
+
+/** A Scheme string literal. */
+function schemeString(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * The Festival speech synthesis system from Debian (`apt-get install festival festvox-kdlpc16k`), one persistent
+ * `festival --pipe` process per thread rendering as `text2wave` would. params: `duration_stretch` (> 1 slower),
+ * `f0_mean` and `f0_std` in Hz (the targets of the linear-regression intonation model the diphone voices use;
+ * ked's defaults are 105 and 15). Festival is deterministic, so `seed` is not needed. Voices of other languages
+ * get the text respelled (FESTIVAL_VOICE_LANGUAGE); the intonation parameters only steer voices that use
+ * festival's linear-regression model, the others ignore them.
  */
 export function createFestivalEngine(): TtsEngine {
+  let session: FestivalSession | null = null;
   return {
     name: 'festival',
     async synthesize(text: string, voice: string, params: EngineParams): Promise<EngineAudio> {
@@ -61,18 +161,19 @@ export function createFestivalEngine(): TtsEngine {
         const wav = join(dir, 'utt.wav');
         const lang = FESTIVAL_VOICE_LANGUAGE[voice];
         await writeFile(txt, `${lang ? respell(text, lang, `festival ${voice}`) : text}\n`);
-        const args = ['-eval', `(voice_${voice})`];
-        if (params.duration_stretch !== undefined) args.push('-eval', `(Parameter.set 'Duration_Stretch ${Number(params.duration_stretch)})`);
+        const forms = ["(Parameter.set 'Duration_Stretch asr_stretch0)", '(set! int_lr_params asr_lr0)', `(voice_${voice})`];
+        if (params.duration_stretch !== undefined) forms.push(`(Parameter.set 'Duration_Stretch ${Number(params.duration_stretch)})`);
         if (params.f0_mean !== undefined || params.f0_std !== undefined) {
           const mean = Number(params.f0_mean ?? 105);
           const std = Number(params.f0_std ?? 15);
-          args.push('-eval', `(set! int_lr_params '((target_f0_mean ${mean}) (target_f0_std ${std}) (model_f0_mean 170) (model_f0_std 34)))`);
+          forms.push(`(set! int_lr_params '((target_f0_mean ${mean}) (target_f0_std ${std}) (model_f0_mean 170) (model_f0_std 34)))`);
         }
-        args.push(txt, '-o', wav);
-        const r = await run('text2wave', args);
-        // festival reports Scheme errors on stderr but still exits 0
-        if (/SIOD ERROR|^Error/m.test(r.stderr) || !existsSync(wav)) {
-          throw new Error(`festival: voice '${voice}': ${r.stderr.trim().split('\n')[0] || 'no audio produced'}`);
+        forms.push(`(asr_render ${schemeString(txt)} ${schemeString(wav)})`);
+        session ??= startSession();
+        const messages = await session.render(`(begin ${forms.join(' ')})`);
+        // festival reports Scheme errors on stderr and carries on
+        if (/SIOD ERROR|^Error/m.test(messages) || !existsSync(wav)) {
+          throw new Error(`festival: voice '${voice}': ${messages.trim().split('\n')[0] || 'no audio produced'}`);
         }
         return await engineAudioFromWav(new Uint8Array(await readFile(wav)), `festival ${voice}`);
       } finally {
