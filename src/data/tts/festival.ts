@@ -47,7 +47,9 @@ const SESSION_SETUP = [
 ].join('\n');
 
 /**
- * One `festival --pipe` process that renders request after request. Starting festival and loading a voice costs
+ * One `festival --pipe` process that renders request after request, for one voice: festival's voices set the
+ * global state they use but do not undo what other voices set (the Finnish diphone voice failed after others
+ * in one process), so each voice gets its own process, as it gets a fresh one from text2wave. Starting festival and loading a voice costs
  * about half a second of CPU, several times the rendering of a digit string, so text2wave once per utterance
  * spent most of the corpus time starting up. Requests are serialised; each ends with a marker festival writes to
  * stderr (unbuffered), and what it wrote before the marker are that request's messages. The process is not
@@ -55,6 +57,8 @@ const SESSION_SETUP = [
  */
 interface FestivalSession {
   render(forms: string): Promise<string>;
+  /** Ends the process once the requests sent so far are done. */
+  close(): void;
 }
 
 function startSession(): FestivalSession {
@@ -131,8 +135,14 @@ function startSession(): FestivalSession {
       chain = r.catch(() => {});
       return r;
     },
+    close(): void {
+      void chain.then(() => child?.stdin.end());
+    },
   };
 }
+
+/** Festival processes kept per thread (one per voice, least recently used closed first). */
+const MAX_SESSIONS = 6;
 
 /** A Scheme string literal. */
 function schemeString(s: string): string {
@@ -141,14 +151,15 @@ function schemeString(s: string): string {
 
 /**
  * The Festival speech synthesis system from Debian (`apt-get install festival festvox-kdlpc16k`), one persistent
- * `festival --pipe` process per thread rendering as `text2wave` would. params: `duration_stretch` (> 1 slower),
+ * `festival --pipe` process per voice and thread rendering as `text2wave` would. params: `duration_stretch` (> 1 slower),
  * `f0_mean` and `f0_std` in Hz (the targets of the linear-regression intonation model the diphone voices use;
  * ked's defaults are 105 and 15). Festival is deterministic, so `seed` is not needed. Voices of other languages
  * get the text respelled (FESTIVAL_VOICE_LANGUAGE); the intonation parameters only steer voices that use
  * festival's linear-regression model, the others ignore them.
  */
 export function createFestivalEngine(): TtsEngine {
-  let session: FestivalSession | null = null;
+  // per voice, most recently used last; the oldest is closed beyond MAX_SESSIONS (each holds ~200 MB)
+  const sessions = new Map<string, FestivalSession>();
   return {
     name: 'festival',
     async synthesize(text: string, voice: string, params: EngineParams): Promise<EngineAudio> {
@@ -169,7 +180,16 @@ export function createFestivalEngine(): TtsEngine {
           forms.push(`(set! int_lr_params '((target_f0_mean ${mean}) (target_f0_std ${std}) (model_f0_mean 170) (model_f0_std 34)))`);
         }
         forms.push(`(asr_render ${schemeString(txt)} ${schemeString(wav)})`);
-        session ??= startSession();
+        let session = sessions.get(voice);
+        if (session === undefined) {
+          session = startSession();
+          if (sessions.size >= MAX_SESSIONS) {
+            const [oldest, old] = sessions.entries().next().value as [string, FestivalSession];
+            old.close();
+            sessions.delete(oldest);
+          }
+        } else sessions.delete(voice);
+        sessions.set(voice, session);
         const messages = await session.render(`(begin ${forms.join(' ')})`);
         // festival reports Scheme errors on stderr and carries on
         if (/SIOD ERROR|^Error/m.test(messages) || !existsSync(wav)) {
