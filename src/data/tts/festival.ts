@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineAudioFromWav, type EngineAudio, type EngineParams, type TtsEngine } from './engine.js';
 import { respell, type RespellLanguage } from './respell.js';
@@ -141,8 +141,13 @@ function startSession(): FestivalSession {
   };
 }
 
-/** Festival processes kept per thread (one per voice, least recently used closed first). */
-const MAX_SESSIONS = 6;
+/**
+ * Festival processes kept per thread (one per voice, least recently used closed first; each holds ~330 MB with a
+ * diphone voice). The ten voices of `--voices accented` fit; with fewer kept, random voice order restarted a
+ * process every other utterance. Fewer are kept when the machine runs short of memory.
+ */
+const MAX_SESSIONS = 12;
+const MIN_FREE_BYTES = 1.5e9;
 
 /** A Scheme string literal. */
 function schemeString(s: string): string {
@@ -158,7 +163,7 @@ function schemeString(s: string): string {
  * festival's linear-regression model, the others ignore them.
  */
 export function createFestivalEngine(): TtsEngine {
-  // per voice, most recently used last; the oldest is closed beyond MAX_SESSIONS (each holds ~200 MB)
+  // per voice, most recently used last
   const sessions = new Map<string, FestivalSession>();
   return {
     name: 'festival',
@@ -183,7 +188,7 @@ export function createFestivalEngine(): TtsEngine {
         let session = sessions.get(voice);
         if (session === undefined) {
           session = startSession();
-          if (sessions.size >= MAX_SESSIONS) {
+          if (sessions.size > 0 && (sessions.size >= MAX_SESSIONS || freemem() < MIN_FREE_BYTES)) {
             const [oldest, old] = sessions.entries().next().value as [string, FestivalSession];
             old.close();
             sessions.delete(oldest);
