@@ -111,10 +111,14 @@ function groupBatchNormOptions(cfg: TrainConfig): GroupBatchNormOptions | null {
   return cfg.groupBatchNorm === null ? null : { ...GROUP_BATCHNORM_DEFAULTS, ...cfg.groupBatchNorm };
 }
 
-/** Whether micro-batch `batch` of `epoch` uses group BatchNorm statistics (its own generator, so the others' draws are unchanged). */
-function usesGroupBatchNorm(cfg: TrainConfig, epoch: number, batch: number): boolean {
+/**
+ * The BatchNorm group of each utterance of micro-batch `batch` of `epoch` when it is one of the share drawn for group
+ * statistics (by a generator of its own, so the other draws are unchanged), else undefined: the batch's statistics.
+ */
+function batchNormGroupsOf(cfg: TrainConfig, utts: Utterance[], epoch: number, batch: number): Int32Array | undefined {
   const gb = groupBatchNormOptions(cfg);
-  return gb !== null && createRng(mixSeed(cfg.seed, 3, epoch, batch)).uniform() < gb.prob;
+  if (gb === null || createRng(mixSeed(cfg.seed, 3, epoch, batch)).uniform() >= gb.prob) return undefined;
+  return batchGroupIndices(utts, gb.group);
 }
 
 interface Setup {
@@ -364,8 +368,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
       for (let k = 0; k < group.length; k++) {
         const rng = createRng(mixSeed(cfg.seed, 2, state.epoch, state.batchInEpoch + k));
         const utts = group[k].map((i) => trainUtts[i]);
-        const gb = usesGroupBatchNorm(cfg, state.epoch, state.batchInEpoch + k) ? batchGroupIndices(utts, (groupBatchNormOptions(cfg) as GroupBatchNormOptions).group) : undefined;
-        const r = await microBatch(utts, rng, gb);
+        const r = await microBatch(utts, rng, batchNormGroupsOf(cfg, utts, state.epoch, state.batchInEpoch + k));
         if (r === null) {
           bad = true;
           break;
