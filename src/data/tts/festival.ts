@@ -48,10 +48,10 @@ const SESSION_SETUP = [
 
 /**
  * One `festival --pipe` process that renders request after request, for one voice: festival's voices set the
- * global state they use but do not undo what other voices set (the Finnish diphone voice failed after others
- * in one process), so each voice gets its own process, as it gets a fresh one from text2wave. Starting festival and loading a voice costs
- * about half a second of CPU, several times the rendering of a digit string, so text2wave once per utterance
- * spent most of the corpus time starting up. Requests are serialised; each ends with a marker festival writes to
+ * global state they use but do not undo what other voices set (the Finnish diphone voice failed after others in
+ * one process), so each voice gets its own process, as it gets a fresh one from text2wave. Starting festival and
+ * loading a voice costs about half a second of CPU, several times the rendering of a digit string, so text2wave
+ * once per utterance spent most of the corpus time starting up. Requests are serialised; each ends with a marker festival writes to
  * stderr (unbuffered), and what it wrote before the marker are that request's messages. The process is not
  * waited for by Node (unref'd while idle) and exits when its stdin closes with ours.
  */
@@ -156,8 +156,8 @@ function schemeString(s: string): string {
 
 /**
  * The Festival speech synthesis system from Debian (`apt-get install festival festvox-kdlpc16k`), one persistent
- * `festival --pipe` process per voice and thread rendering as `text2wave` would. params: `duration_stretch` (> 1 slower),
- * `f0_mean` and `f0_std` in Hz (the targets of the linear-regression intonation model the diphone voices use;
+ * `festival --pipe` process per voice and thread rendering as `text2wave` would. params: `duration_stretch` (> 1
+ * slower), `f0_mean` and `f0_std` in Hz (the targets of the linear-regression intonation model the diphone voices use;
  * ked's defaults are 105 and 15). Festival is deterministic, so `seed` is not needed. Voices of other languages
  * get the text respelled (FESTIVAL_VOICE_LANGUAGE); the intonation parameters only steer voices that use
  * festival's linear-regression model, the others ignore them.
