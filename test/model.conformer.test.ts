@@ -18,19 +18,8 @@ import {
 import { ctcLoss } from '../src/train/ctc.js';
 import { createRng } from '../src/util/random.js';
 import { maxAbsDiff } from './helpers/reference.js';
+import { TINY } from './helpers/tiny-model.js';
 
-const TINY: ModelConfigInput = {
-  inputDim: 16,
-  subsampling: { type: 'conv2d', factor: 4, channels: 8 },
-  dModel: 24,
-  numLayers: 2,
-  numHeads: 3,
-  ffnDim: 40,
-  convKernel: 5,
-  vocabSize: 7,
-  dropout: 0,
-  attentionDropout: 0,
-};
 
 function features(B: number, T: number, F: number, seed: number): Float32Array {
   const rng = createRng(seed);

@@ -12,20 +12,9 @@ import {
 } from '../src/model/index.js';
 import { createRng } from '../src/util/random.js';
 import { maxAbsDiff } from './helpers/reference.js';
+import { TINY as TINY_MODEL } from './helpers/tiny-model.js';
 
-const TINY: ModelConfigInput = {
-  inputDim: 16,
-  subsampling: { type: 'conv2d', factor: 4, channels: 8 },
-  dModel: 24,
-  numLayers: 2,
-  numHeads: 3,
-  ffnDim: 40,
-  convKernel: 5,
-  causalConv: true,
-  vocabSize: 7,
-  dropout: 0,
-  attentionDropout: 0,
-};
+const TINY: ModelConfigInput = { ...TINY_MODEL, causalConv: true };
 
 function features(T: number, F: number, seed: number): Float32Array {
   const rng = createRng(seed);

@@ -4,27 +4,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { initBackend } from '../src/backend/index.js';
-import { createModel, disposeModel, forward, modelConfig, trainableVariables, type ModelConfigInput } from '../src/model/index.js';
+import { createModel, disposeModel, forward, modelConfig, trainableVariables } from '../src/model/index.js';
 import { ctcLoss } from '../src/train/ctc.js';
 import { readExperimentConfig } from '../src/train/config.js';
 import { batchGroupIndices, groupedBatches, type GroupedItem } from '../src/train/group-batchnorm.js';
 import { runTraining } from '../src/train/train.js';
 import { createRng } from '../src/util/random.js';
 import { maxAbsDiff } from './helpers/reference.js';
+import { TINY } from './helpers/tiny-model.js';
 import { synthUtterances, tinyConfig } from './train.fixtures.js';
 
-const TINY: ModelConfigInput = {
-  inputDim: 16,
-  subsampling: { type: 'conv2d', factor: 4, channels: 8 },
-  dModel: 24,
-  numLayers: 2,
-  numHeads: 3,
-  ffnDim: 40,
-  convKernel: 5,
-  vocabSize: 7,
-  dropout: 0,
-  attentionDropout: 0,
-};
 
 function features(B: number, T: number, F: number, seed: number): Float32Array {
   const rng = createRng(seed);
