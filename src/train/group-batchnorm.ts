@@ -1,5 +1,5 @@
 import type { Rng } from '../util/random.js';
-import { pooledGroupKey, POOLED_CMVN_GROUPS, type GroupFields, type PooledCmvnGroup } from './pooled-cmvn.js';
+import { pooledGroupKey, type GroupFields, type PooledCmvnGroup } from './pooled-cmvn.js';
 
 /**
  * Group BatchNorm, a training option: batches are made of runs of utterances of one group (a voice, by default),
@@ -22,12 +22,16 @@ export interface GroupBatchNormOptions {
 }
 
 export const GROUP_BATCHNORM_DEFAULTS: GroupBatchNormOptions = { prob: 0.5, group: 'voice', run: 8 };
-export const GROUP_BATCHNORM_GROUPS = POOLED_CMVN_GROUPS;
 
 /** An utterance as batching sees it: its length in frames and its group fields. */
 export interface GroupedItem {
   frames: number;
   group?: GroupFields;
+}
+
+/** The group of item `i`; an item without the group's field is a group of its own. */
+function groupOf(u: GroupedItem, i: number, group: PooledCmvnGroup): string {
+  return (u.group && pooledGroupKey(u.group, group)) ?? `\u0000${i}`;
 }
 
 /**
@@ -43,7 +47,7 @@ export function groupedBatches(items: readonly GroupedItem[], group: PooledCmvnG
   const maxItems = opts.maxItems ?? Infinity;
   const byGroup = new Map<string, Array<{ i: number; len: number; key: number }>>();
   items.forEach((u, i) => {
-    const g = (u.group && pooledGroupKey(u.group, group)) ?? `\u0000${i}`;
+    const g = groupOf(u, i, group);
     const list = byGroup.get(g) ?? [];
     if (list.length === 0) byGroup.set(g, list);
     list.push({ i, len: u.frames, key: u.frames * (1 + jitter * (2 * rng.uniform() - 1)) });
@@ -100,7 +104,7 @@ function toRun(list: Array<{ i: number; len: number; key: number }>): { idx: num
 export function batchGroupIndices(items: readonly GroupedItem[], group: PooledCmvnGroup): Int32Array {
   const seen = new Map<string, number>();
   return Int32Array.from(items, (u, i) => {
-    const g = (u.group && pooledGroupKey(u.group, group)) ?? `\u0000${i}`;
+    const g = groupOf(u, i, group);
     let k = seen.get(g);
     if (k === undefined) {
       k = seen.size;
