@@ -13,28 +13,40 @@ export function bucketBatches(lengths: readonly number[], maxFrames: number, rng
   const maxItems = opts.maxItems ?? Infinity;
   const keyed = lengths.map((len, i) => ({ i, len, key: len * (1 + jitter * (2 * rng.uniform() - 1)) }));
   keyed.sort((a, b) => a.key - b.key || a.i - b.i);
+  const batches = packRuns(keyed.map(({ i, len }) => ({ idx: [i], longest: len })), maxFrames, maxItems);
+  if (opts.shuffle ?? true) shuffleInPlace(batches, rng);
+  return batches;
+}
+
+/**
+ * Packs runs of utterances that must stay together (one utterance each, or several of one group: group-batchnorm.ts),
+ * in the order given, greedily into batches whose padded size (items x longest, in frames) stays under `maxFrames`
+ * and whose items stay under `maxItems`; a run over the budget on its own still gets a batch.
+ */
+export function packRuns(runs: ReadonlyArray<{ idx: readonly number[]; longest: number }>, maxFrames: number, maxItems: number): number[][] {
   const batches: number[][] = [];
   let cur: number[] = [];
   let longest = 0;
-  for (const { i, len } of keyed) {
-    const l = Math.max(longest, len);
-    // an utterance longer than maxFrames still gets a batch of its own
-    if (cur.length > 0 && ((cur.length + 1) * l > maxFrames || cur.length >= maxItems)) {
+  for (const r of runs) {
+    const l = Math.max(longest, r.longest);
+    if (cur.length > 0 && ((cur.length + r.idx.length) * l > maxFrames || cur.length + r.idx.length > maxItems)) {
       batches.push(cur);
       cur = [];
       longest = 0;
     }
-    cur.push(i);
-    longest = Math.max(longest, len);
+    cur.push(...r.idx);
+    longest = Math.max(longest, r.longest);
   }
   if (cur.length > 0) batches.push(cur);
-  if (opts.shuffle ?? true) {
-    for (let k = batches.length - 1; k > 0; k--) {
-      const j = rng.int(0, k);
-      [batches[k], batches[j]] = [batches[j], batches[k]];
-    }
-  }
   return batches;
+}
+
+/** Fisher-Yates shuffle of the batch order. */
+export function shuffleInPlace<T>(list: T[], rng: Rng): void {
+  for (let k = list.length - 1; k > 0; k--) {
+    const j = rng.int(0, k);
+    [list[k], list[j]] = [list[j], list[k]];
+  }
 }
 
 export interface PaddedBatch {

@@ -1,4 +1,5 @@
 import type { Rng } from '../util/random.js';
+import { packRuns, shuffleInPlace } from './batching.js';
 import { pooledGroupKey, type GroupFields, type PooledCmvnGroup } from './pooled-cmvn.js';
 
 /**
@@ -36,9 +37,9 @@ function groupOf(u: GroupedItem, i: number, group: PooledCmvnGroup): string {
 
 /**
  * Micro-batches of runs of one group each: every group's utterances are sorted by jittered length and cut into
- * runs of at most `run` utterances (nearly equal sizes), each run fitting the frame budget on its own; runs are then sorted by their longest item and packed greedily so a batch's padded
- * size (items x longest) stays under `maxFrames` and its items under `maxItems`. Utterances without the group's
- * field form groups of one. Batch order is shuffled. Deterministic for a given rng state.
+ * runs of at most `run` utterances (nearly equal sizes), each run fitting the frame budget on its own; runs are
+ * then sorted by their longest item and packed as batching.ts packs single utterances (`packRuns`). Utterances
+ * without the group's field form groups of one. Batch order is shuffled. Deterministic for a given rng state.
  * @returns batches of indices into `items`
  */
 export function groupedBatches(items: readonly GroupedItem[], group: PooledCmvnGroup, run: number, maxFrames: number, rng: Rng,
@@ -72,24 +73,8 @@ export function groupedBatches(items: readonly GroupedItem[], group: PooledCmvnG
     }
   }
   runs.sort((a, b) => a.key - b.key || a.idx[0] - b.idx[0]);
-  const batches: number[][] = [];
-  let cur: number[] = [];
-  let longest = 0;
-  for (const r of runs) {
-    const l = Math.max(longest, r.longest);
-    if (cur.length > 0 && ((cur.length + r.idx.length) * l > maxFrames || cur.length + r.idx.length > maxItems)) {
-      batches.push(cur);
-      cur = [];
-      longest = 0;
-    }
-    cur.push(...r.idx);
-    longest = Math.max(longest, r.longest);
-  }
-  if (cur.length > 0) batches.push(cur);
-  for (let k = batches.length - 1; k > 0; k--) {
-    const j = rng.int(0, k);
-    [batches[k], batches[j]] = [batches[j], batches[k]];
-  }
+  const batches = packRuns(runs, maxFrames, maxItems);
+  shuffleInPlace(batches, rng);
   return batches;
 }
 
