@@ -134,18 +134,30 @@ describe('respelling English digit words for voices of other languages', () => {
     }
     expect(respell('Four OH  seven', 'it', 'festival lp_diphone')).toBe('for ou seven');
     expect(respell('six', 'ru', 'x')).toBe('сикс');
+    expect(respell('four five', 'hi', 'x')).toBe('फोर फाइव');
+    expect(respell('eight', 'te', 'x')).toBe('ఎయిట్');
     expect(() => respell('four hundred', 'cs', 'festival czech_ph')).toThrow(/festival czech_ph: .*'hundred' is not in it/);
   });
 
-  it.skipIf(!festivalVoiceInstalled('lp_diphone') || !festivalVoiceInstalled('msu_ru_nsh_clunits'))('renders digits with an Italian and a Russian (Cyrillic) voice', async () => {
+  const scripts = ['lp_diphone', 'msu_ru_nsh_clunits', 'hindi_NSK_diphone', 'telugu_NSK_diphone'];
+  it.skipIf(!scripts.every(festivalVoiceInstalled))('renders digits with Italian, Russian (Cyrillic), Hindi (Devanagari) and Telugu voices', async () => {
     const e = engineFor('festival');
-    for (const voice of ['lp_diphone', 'msu_ru_nsh_clunits']) {
+    for (const voice of scripts) {
       const one = await e.synthesize('two', voice, {}, 0);
       const five = await e.synthesize('two seven nine eight five', voice, {}, 0);
       expect(one.sampleRate).toBe(16000);
-      // five words last much longer than one: the respelled text was read, not dropped
-      expect(five.samples.length).toBeGreaterThan(one.samples.length * 2);
+      // five words are loud for much longer than one: the respelled text was read, not dropped (counted over loud
+      // samples, since the NSK voices pad each rendering with about a second of silence)
+      const loud = (x: Float32Array): number => x.filter((v) => Math.abs(v) > 0.02).length;
+      expect(loud(five.samples), voice).toBeGreaterThan(loud(one.samples) * 2);
       expect(Math.max(...one.samples.map(Math.abs))).toBeGreaterThan(0.05);
+    }
+    // every word alone: festival's Hindi voice crashed on the nukta spellings (ज़ीरो, फ़ोर, फ़ाइव)
+    for (const voice of ['hindi_NSK_diphone', 'telugu_NSK_diphone']) {
+      for (const word of Object.keys(RESPELLINGS.hi)) {
+        const a = await e.synthesize(word, voice, {}, 0);
+        expect(Math.max(...a.samples.map(Math.abs)), `${voice} ${word}`).toBeGreaterThan(0.05);
+      }
     }
     await expect(e.synthesize('hello', 'lp_diphone', {}, 0)).rejects.toThrow(/'hello' is not in it/);
   });

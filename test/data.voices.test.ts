@@ -95,9 +95,13 @@ describe('pseudo-speakers', () => {
 describe('installing Debian voices', () => {
   it('selects installable voices, guards reserved ones, and refuses what Debian main lacks', () => {
     const accented = ['lp_diphone', 'pc_diphone', 'czech_dita', 'czech_krb', 'czech_machac', 'czech_ph', 'suo_fi_lj_diphone', 'hy_fi_mv_diphone', 'upc_ca_ona_hts', 'msu_ru_nsh_clunits'].map((v) => `festival:${v}`);
-    expect(debianVoicesToInstall('festival').map((v) => v.id)).toEqual(['festival:ked_diphone', ...accented]);
-    expect(debianVoicesToInstall('festival', true).map((v) => v.id)).toEqual(['festival:ked_diphone', 'festival:kal_diphone', 'festival:cmu_us_slt_arctic_hts', ...accented]);
+    const indian = ['festival:hindi_NSK_diphone', 'festival:telugu_NSK_diphone'];
+    expect(debianVoicesToInstall('festival').map((v) => v.id)).toEqual(['festival:ked_diphone', ...accented, ...indian]);
+    expect(debianVoicesToInstall('festival', true).map((v) => v.id)).toEqual(['festival:ked_diphone', 'festival:kal_diphone', 'festival:cmu_us_slt_arctic_hts', ...accented, ...indian]);
+    // `accented` stays the ten voices the digits recipe's third pass used; the NSK voices are their own group
     expect(VOICES.filter(VOICE_GROUPS.accented).map((v) => v.id)).toEqual(accented);
+    expect(VOICES.filter(VOICE_GROUPS.indian).map((v) => v.id)).toEqual(indian);
+    expect(debianInstallCommand(VOICES.filter((v) => v.id === 'festival:telugu_NSK_diphone'))?.slice(-2) ?? 'installed').toEqual(festivalVoiceInstalled('telugu_NSK_diphone') ? 'installed' : ['festival', 'festvox-te-nsk']);
     expect(debianInstallCommand(VOICES.filter((v) => v.id === 'festival:czech_ph'))?.slice(-2) ?? 'installed').toEqual(festivalVoiceInstalled('czech_ph') ? 'installed' : ['festival', 'festvox-czech-ph']);
     expect(() => debianVoicesToInstall('festival:kal_diphone')).toThrow(/reserved for testing/);
     expect(() => debianVoicesToInstall('flite:awb')).toThrow(/comes with npm install/);

@@ -154,6 +154,21 @@ export const VOICES: readonly VoiceInfo[] = [
       accent: `en-x-${FESTIVAL_VOICE_LANGUAGE[v]}`, realSpeaker: v, license: LICENSES[license], reserved: false,
     }),
   ),
+  // one more recorded speaker (NSK, C-DAC Mumbai) through the Hindi and Telugu diphone voices, saying English digit
+  // words respelled in Devanagari and Telugu script: Indian English. Not in `accented` (which stays the ten voices
+  // the digits recipe's third pass was rendered with); festvox-mr-nsk is left out: it renders Hindi spellings
+  // sample for sample as the Hindi voice does (same speaker and diphones).
+  ...(
+    [
+      ['hindi_NSK_diphone', 'festvox-hi-nsk'],
+      ['telugu_NSK_diphone', 'festvox-te-nsk'],
+    ] as const
+  ).map(([v, pkg]) =>
+    debianVoice({
+      engine: 'festival', engineVoice: v, install: `apt-get install festival ${pkg}`, debianPackages: ['festival', pkg], sampleRate: 16000,
+      accent: 'en-in', realSpeaker: 'nsk', license: LICENSES['festvox-gpl'], reserved: false,
+    }),
+  ),
   ...(
     [
       ['mb-us1', 'en-us', 'mbrola-us1'],
@@ -214,6 +229,8 @@ export const VOICE_GROUPS: Record<string, (v: VoiceInfo) => boolean> = {
   festival: (v) => v.engine === 'festival',
   /** English said by voices of other languages (accent en-x-LANG): digit words only. */
   accented: (v) => v.accent.startsWith('en-x-'),
+  /** Indian English: the NSK voices of Hindi and Telugu through respellings (digit words only). */
+  indian: (v) => v.accent === 'en-in',
 };
 
 function globMatcher(pattern: string): (v: VoiceInfo) => boolean {

@@ -10,7 +10,7 @@ import { respell, type RespellLanguage } from './respell.js';
  * Where Debian's festvox packages put voices: the English diphone voices under `english/`, the HTS voices
  * (festvox-us-slt-hts) under `us/`, and the other languages under their names.
  */
-export const FESTIVAL_VOICE_DIRS = ['english', 'us', 'italian', 'czech', 'finnish', 'catalan', 'russian'].map((d) => `/usr/share/festival/voices/${d}`);
+export const FESTIVAL_VOICE_DIRS = ['english', 'us', 'italian', 'czech', 'finnish', 'catalan', 'russian', 'hindi', 'telugu'].map((d) => `/usr/share/festival/voices/${d}`);
 
 /** Festival voices of other languages, which say English words through src/data/tts/respell.ts. */
 export const FESTIVAL_VOICE_LANGUAGE: Record<string, RespellLanguage> = {
@@ -24,6 +24,8 @@ export const FESTIVAL_VOICE_LANGUAGE: Record<string, RespellLanguage> = {
   hy_fi_mv_diphone: 'fi',
   upc_ca_ona_hts: 'ca',
   msu_ru_nsh_clunits: 'ru',
+  hindi_NSK_diphone: 'hi',
+  telugu_NSK_diphone: 'te',
 };
 
 /** Whether Debian's festival and the named voice are installed. */
@@ -174,7 +176,7 @@ export function createFestivalEngine(): TtsEngine {
     name: 'festival',
     async synthesize(text: string, voice: string, params: EngineParams): Promise<EngineAudio> {
       // the name goes into a Scheme expression: allow only what festival voice names look like
-      if (!/^[a-z0-9_]+$/.test(voice)) throw new Error(`festival: bad voice name '${voice}'`);
+      if (!/^[A-Za-z0-9_]+$/.test(voice)) throw new Error(`festival: bad voice name '${voice}'`);
       if (!festivalVoiceInstalled(voice)) throw new Error(`festival: voice '${voice}' is not installed (Debian: festival and the festvox package for it)`);
       const dir = await mkdtemp(join(tmpdir(), 'asr-festival-'));
       try {

@@ -7,13 +7,14 @@ import { AsrError } from '../../util/errors.js';
  * real voices and real accents to a digit corpus.
  *
  * Each language's letter-to-sound rules read the spelling, so it is written in that language's orthography
- * (Cyrillic for Russian). The spellings were checked by ear-free means: PocketSphinx's en-us model (trained on real
+ * (Cyrillic for Russian, Devanagari for Hindi, Telugu script for Telugu: the spellings Indian writers use for these
+ * English words). The Hindi ones have no nukta (जीरो, not ज़ीरो): festival's Hindi voice crashes on ज़ and फ़. The spellings were checked by ear-free means: PocketSphinx's en-us model (trained on real
  * English speech) restricted to one digit word recognized 91 of 110 single words rendered by the ten voices (the
  * misses are mostly "three", which these languages say as "tri", as their speakers do).
  *
  * Only the digit vocabulary is covered: open English text would need a grapheme-to-phoneme step first.
  */
-export type RespellLanguage = 'it' | 'cs' | 'fi' | 'ca' | 'ru';
+export type RespellLanguage = 'it' | 'cs' | 'fi' | 'ca' | 'ru' | 'hi' | 'te';
 
 const DIGITS = ['zero', 'oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'] as const;
 
@@ -27,6 +28,8 @@ export const RESPELLINGS: Record<RespellLanguage, Record<string, string>> = {
   fi: table(['siirou', 'ou', 'uan', 'tuu', 'trii', 'foor', 'faiv', 'siks', 'seven', 'eit', 'nain']),
   ca: table(['ziro', 'ou', 'uan', 'tu', 'tri', 'for', 'faiv', 'sics', 'seven', 'eit', 'nain']),
   ru: table(['зироу', 'оу', 'уан', 'ту', 'сри', 'фо', 'файв', 'сикс', 'севен', 'эйт', 'найн']),
+  hi: table(['जीरो', 'ओ', 'वन', 'टू', 'थ्री', 'फोर', 'फाइव', 'सिक्स', 'सेवन', 'एट', 'नाइन']),
+  te: table(['జీరో', 'ఓ', 'వన్', 'టూ', 'త్రీ', 'ఫోర్', 'ఫైవ్', 'సిక్స్', 'సెవెన్', 'ఎయిట్', 'నైన్']),
 };
 
 /**
