@@ -9,8 +9,9 @@ import { AsrError } from '../../util/errors.js';
  * Each language's letter-to-sound rules read the spelling, so it is written in that language's orthography
  * (Cyrillic for Russian, Devanagari for Hindi, Telugu script for Telugu: the spellings Indian writers use for these
  * English words). The Hindi ones have no nukta (जीरो, not ज़ीरो): festival's Hindi voice crashes on ज़ and फ़.
- * The spellings were checked by ear-free means: PocketSphinx's en-us model (trained on real English speech) restricted to one digit word recognized 91 of 110 single words rendered by the ten voices (the
- * misses are mostly "three", which these languages say as "tri", as their speakers do).
+ * The spellings were checked by ear-free means: PocketSphinx's en-us model (trained on real English speech)
+ * restricted to one digit word recognized 91 of 110 single words rendered by the ten voices (the misses are mostly
+ * "three", which these languages say as "tri", as their speakers do), and 18 of 22 by the two NSK voices.
  *
  * Only the digit vocabulary is covered: open English text would need a grapheme-to-phoneme step first.
  */
