@@ -12,7 +12,7 @@ import {
   addBatchNormMoments, assertBatchNormAdaptable, batchNormView, disposeRecognizer, evaluateManifest, loadRecognizer, segmentFeatures,
 } from '../src/transcribe/index.js';
 import { decodeSegment } from '../src/transcribe/transcribe.js';
-import { noise, speech, TINY_TOKENS, writeTinyModel, writeWavFile } from './helpers/transcribe-fixtures.js';
+import { TINY_TOKENS, writeTinyModel, writeTwoVoiceClips } from './helpers/transcribe-fixtures.js';
 
 const D = 12;
 const small = (convNorm: 'batchnorm' | 'layernorm' = 'batchnorm'): AcousticModel =>
@@ -119,15 +119,8 @@ describe('batchNormView and asr eval --adapt-bn', () => {
     const ln = createModel(modelConfig({ inputDim: 80, subsampling: { type: 'conv2d', factor: 4, channels: 8 }, dModel: 16, numLayers: 1, numHeads: 2, ffnDim: 32, convKernel: 7, vocabSize: TINY_TOKENS.length, convNorm: 'layernorm' }), 2);
     await saveModel(lnModel, ln, TINY_TOKENS);
     disposeModel(ln);
-    const texts = ['nine oh one', 'three', 'six six eight zero', 'five two'];
-    for (let i = 0; i < texts.length; i++) {
-      const p = join(dir, `u${i}.wav`);
-      // two "speakers": one voice clean, the other louder with noise
-      const s = await speech(texts[i], i % 2 ? 'rms' : 'awb');
-      const n = noise(s.length, 0.02, i + 1);
-      writeWavFile(p, i % 2 ? s.map((x, k) => 1.5 * x + n[k]) : s);
-      paths.push(p);
-    }
+    const { paths: clipPaths, texts } = await writeTwoVoiceClips(dir);
+    paths.push(...clipPaths);
     writeFileSync(
       join(dir, 'own.jsonl'),
       texts.map((t, i) => JSON.stringify({ audio_filepath: paths[i], text: t, speaker: `u${i}` })).join('\n') + '\n',

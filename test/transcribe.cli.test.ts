@@ -221,6 +221,30 @@ describe('asr transcribe', () => {
     expect(r.stderr).toMatch(/--adapt-bn needs a model with BatchNorm layers/);
   });
 
+  it('--adapt-entropy: adapts the normalisation layers on 10 s or more of input, keeps the model below that', () => {
+    const words = (args: string[]): { code: number; stderr: string; words: string[] } => {
+      const r = asr(['transcribe', ...args, '--model', model, '--format', 'json']);
+      const j = r.stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as JsonOut).find((x) => x.file === wavB);
+      return { code: r.code, stderr: r.stderr, words: (j?.words ?? []).map((w) => `${w.word}@${w.start.toFixed(2)}:${w.confidence.toFixed(4)}`) };
+    };
+    const plain = words([wavB]);
+    const short = words([wavB, '--adapt-entropy', '5']);
+    expect(short.code, short.stderr).toBe(0);
+    expect(short.stderr).toBe('asr transcribe: --adapt-entropy: under 10 s of audio, so the model is not adapted\n');
+    expect(short.words).toEqual(plain.words);
+    const both = words([wavA, wavB]);
+    const adapted = words([wavA, wavB, '--adapt-entropy', '5', '--adapt-lr', '0.01']);
+    expect(adapted.code, adapted.stderr).toBe(0);
+    expect(adapted.stderr).not.toMatch(/under 10 s|error/);
+    expect(adapted.words).not.toEqual(both.words);
+    for (const [flag, value, msg] of [['--adapt-entropy', '0', /--adapt-entropy: expected a whole number of at least 1, got '0'/], ['--adapt-lr', '-1', /--adapt-lr: expected a number above 0, got '-1'/]] as const) {
+      const r = asr(['transcribe', wavB, '--model', model, '--adapt-entropy', '5', flag, value]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(msg);
+    }
+  });
+
   it('a model directory with a missing or mismatched file fails with one clear line', () => {
     const broken = join(dir, 'broken');
     cpSync(model, broken, { recursive: true });

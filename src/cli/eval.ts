@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { runCommand } from './run.js';
+import { parsePositiveNumber, runCommand } from './run.js';
+import { addEntropyAdaptOptions, entropyAdaptFrom, type EntropyAdaptFlags } from './adapt.js';
 import { createProgress } from './progress.js';
 import { addDecodeOptions } from './decode.js';
 import { defaultModelDir, recognizerFromFlags, type DecodeFlags } from './transcribe.js';
@@ -9,7 +10,7 @@ import { initBackend, describeBackend } from '../backend/index.js';
 import { formatKaldiSummary } from '../eval/index.js';
 import { disposeRecognizer, evaluateManifest, parseCmvnMode, type EvalUtterance } from '../transcribe/index.js';
 
-interface EvalCliOptions extends DecodeFlags {
+interface EvalCliOptions extends DecodeFlags, EntropyAdaptFlags {
   model?: string;
   manifest?: string;
   output?: string;
@@ -17,6 +18,7 @@ interface EvalCliOptions extends DecodeFlags {
   caseSensitive?: boolean;
   cmvn: string;
   adaptBn?: boolean;
+  adaptMinSeconds?: string;
 }
 
 const pct = (num: number, den: number): number | null => (den > 0 ? Number(((100 * num) / den).toFixed(4)) : null);
@@ -63,23 +65,27 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
       '--adapt-bn',
       "re-estimate the model's BatchNorm statistics on each speaker's utterances (manifest `speaker` field; speakers with " +
         'at least 10 s of audio) before recognising them: no transcripts are used (AdaBN)',
-    );
-  addDecodeOptions(cmd).action(async (opts: EvalCliOptions) => {
+    )
+    .option('--adapt-min-seconds <s>', 'speakers with less audio than this keep the unadapted model (--adapt-bn, --adapt-entropy)', '10');
+  addDecodeOptions(addEntropyAdaptOptions(cmd, 'their utterances')).action(async (opts: EvalCliOptions) => {
     setExitCode(
       await runCommand(async () => {
         if (!opts.manifest) throw new AsrError('eval: --manifest FILE is required');
         const dir = defaultModelDir(opts.model);
         const backend = await initBackend({ backend: opts.backend });
         const cmvn = parseCmvnMode(opts.cmvn);
+        const adaptEntropy = entropyAdaptFrom(opts);
         const r = recognizerFromFlags(cmd, dir, opts);
         const progress = createProgress('eval');
-        const measuring = createProgress(opts.adaptBn ? 'speaker statistics' : 'speaker CMVN');
+        const measuring = createProgress(opts.adaptBn || adaptEntropy ? 'speaker adaptation' : 'speaker CMVN');
         let res;
         try {
           res = await evaluateManifest(r, opts.manifest, {
             score: { caseSensitive: !!opts.caseSensitive },
             cmvn,
             adaptBn: opts.adaptBn === true,
+            adaptEntropy,
+            adaptMinSeconds: parsePositiveNumber(opts.adaptMinSeconds ?? '10', '--adapt-min-seconds'),
             onMeasure: (done, total) => measuring.update(done, total),
             onUtterance: (done, total) => {
               if (done === 1) measuring.done();
@@ -95,6 +101,8 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         for (const u of res.utterances) if (u.error) process.stderr.write(`asr eval: warning: ${u.error} (scored as empty)\n`);
         if (cmvn === 'speaker' && !res.speakers) process.stderr.write(`asr eval: warning: ${opts.manifest}: no line has a "speaker" field, so every utterance kept its own CMVN\n`);
         if (opts.adaptBn && !res.adaptedSpeakers) process.stderr.write(`asr eval: warning: ${opts.manifest}: no speaker has 10 s of audio (or no line has a "speaker" field), so the model's BatchNorm statistics were kept\n`);
+        if (adaptEntropy && (res.entropyAdapted ?? []).length === 0) process.stderr.write(`asr eval: warning: ${opts.manifest}: no speaker has ${opts.adaptMinSeconds ?? '10'} s of audio (or no line has a "speaker" field), so no model was adapted\n`);
+        for (const a of res.entropyAdapted ?? []) process.stderr.write(`asr eval: --adapt-entropy: speaker ${a.speaker}: word entropy ${a.before.toFixed(4)} (first steps) -> ${a.after.toFixed(4)} (last steps)\n`);
         process.stdout.write(`${formatKaldiSummary(res.wer, res.failed, 'WER')}\n`);
         const cer = formatKaldiSummary(res.cer, res.failed, 'CER').split('\n')[0];
         process.stdout.write(`${cer}\n`);

@@ -45,3 +45,17 @@ export function parseIntOption(value: string, name = 'option'): number {
   if (!Number.isInteger(n) || n < 0) throw new AsrError(`${name}: expected a non-negative integer, got '${value}'`);
   return n;
 }
+
+/** Parses a whole-number option of at least 1. */
+export function parsePositiveInt(value: string, name = 'option'): number {
+  const n = parseNumber(value, name);
+  if (!Number.isInteger(n) || n < 1) throw new AsrError(`${name}: expected a whole number of at least 1, got '${value}'`);
+  return n;
+}
+
+/** Parses a number option above 0. */
+export function parsePositiveNumber(value: string, name = 'option'): number {
+  const n = parseNumber(value, name);
+  if (!(n > 0)) throw new AsrError(`${name}: expected a number above 0, got '${value}'`);
+  return n;
+}

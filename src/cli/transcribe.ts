@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { runCommand, parseNumber } from './run.js';
+import { addEntropyAdaptOptions, entropyAdaptFrom, type EntropyAdaptFlags } from './adapt.js';
 import { createProgress } from './progress.js';
 import { addDecodeOptions, decodeOptionsFrom } from './decode.js';
 import { defaultModelDir as shippedModelDir } from '../model/shipped.js';
@@ -18,7 +19,7 @@ import {
 /** The flags of addDecodeOptions, as commander hands them over. */
 export type DecodeFlags = Parameters<typeof decodeOptionsFrom>[0];
 
-interface TranscribeCliOptions extends DecodeFlags {
+interface TranscribeCliOptions extends DecodeFlags, EntropyAdaptFlags {
   model?: string;
   format: string;
   outputDir?: string;
@@ -73,8 +74,8 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
       "re-estimate the model's BatchNorm statistics on each speaker's inputs (at least 10 s of audio) in a first pass, " +
         'before recognising them; no transcripts are used (AdaBN)',
     )
-    .option('--speakers <how>', 'who is one speaker for --cmvn speaker and --adapt-bn: one (all the inputs) or folder (the files of each folder)', 'one');
-  addDecodeOptions(cmd).action(async (inputs: string[], opts: TranscribeCliOptions) => {
+    .option('--speakers <how>', 'who is one speaker for --cmvn speaker, --adapt-bn and --adapt-entropy: one (all the inputs) or folder (the files of each folder)', 'one');
+  addDecodeOptions(addEntropyAdaptOptions(cmd, 'their inputs')).action(async (inputs: string[], opts: TranscribeCliOptions) => {
     setExitCode(
       await runCommand(async () => {
         const format = parseOutputFormat(opts.format);
@@ -86,6 +87,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
         await initBackend({ backend: opts.backend });
         const vad = vadKind === undefined ? undefined : await createVad({ kind: vadKind });
         const cmvn = parseCmvnMode(opts.cmvn);
+        const adaptEntropy = entropyAdaptFrom(opts);
         const base = recognizerFromFlags(cmd, dir, opts);
         if (opts.speakers !== 'one' && opts.speakers !== 'folder') throw new AsrError(`--speakers must be "one" or "folder", got "${opts.speakers}"`);
         // speaker -> files: all inputs, or each file's folder
@@ -97,10 +99,10 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
           else groups.set(speakerOf(f.path), [f.path]);
         }
         let sv: SpeakerViews | null = null;
-        if (cmvn === 'speaker' || opts.adaptBn) {
+        if (cmvn === 'speaker' || opts.adaptBn || adaptEntropy) {
           const measuring = files.length > 1 ? createProgress('speaker statistics') : null;
           try {
-            sv = await speakerViews(base, groups, { cmvn, adaptBn: opts.adaptBn === true, pieceSeconds: maxSegment, onFile: (done, total) => measuring?.update(done, total) });
+            sv = await speakerViews(base, groups, { cmvn, adaptBn: opts.adaptBn === true, adaptEntropy, pieceSeconds: maxSegment, onFile: (done, total) => measuring?.update(done, total) });
           } catch (e) {
             disposeRecognizer(base);
             throw e;
@@ -110,6 +112,12 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
           for (const t of sv.tooShort) {
             const who = opts.speakers === 'folder' ? `${t.speaker}: ` : '';
             process.stderr.write(`asr transcribe: --adapt-bn: ${who}${t.seconds.toFixed(1)} s of audio is under 10 s, so the model's BatchNorm statistics are kept\n`);
+          }
+          if (adaptEntropy) {
+            const done = new Set(sv.entropyAdapted.map((a) => a.speaker));
+            for (const [spk] of groups) {
+              if (!done.has(spk)) process.stderr.write(`asr transcribe: --adapt-entropy: ${opts.speakers === 'folder' ? `${spk}: ` : ''}under 10 s of audio, so the model is not adapted\n`);
+            }
           }
         }
         const recognizerFor = (path: string): Recognizer => sv?.views.get(speakerOf(path)) ?? base;

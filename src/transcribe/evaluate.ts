@@ -8,6 +8,7 @@ import { audioChunks } from '../audio/index.js';
 import type { FeatureMatrix } from '../features/matrix.js';
 import type { CmvnMode } from './speaker-cmvn.js';
 import { speakerViews } from './speaker-views.js';
+import type { EntropyAdaptOptions } from './entropy-adapt.js';
 
 /** The mono samples of a file at `rate`, read in chunks. */
 async function readSamples(path: string, rate: number): Promise<Float32Array> {
@@ -52,6 +53,8 @@ export interface EvalResult {
   speakers?: number;
   /** With adaptBn: how many speakers had enough audio for their own BatchNorm statistics. */
   adaptedSpeakers?: number;
+  /** With adaptEntropy: the speakers adapted, with their mean tokenEntropy in the first and last steps. */
+  entropyAdapted?: { speaker: string; before: number; after: number }[];
 }
 
 export interface EvaluateOptions extends TranscribeOptions {
@@ -74,6 +77,11 @@ export interface EvaluateOptions extends TranscribeOptions {
    */
   adaptBn?: boolean;
   adaptMinSeconds?: number;
+  /**
+   * Then adapt each speaker's normalisation layers by entropy minimisation on their utterances (entropy-adapt.ts);
+   * no transcripts are used. Default: off.
+   */
+  adaptEntropy?: EntropyAdaptOptions;
   /** With cmvn "speaker" or adaptBn: called after each file of a first pass (`total`: the lines that name a speaker). */
   onMeasure?: (done: number, total: number) => void;
 }
@@ -98,7 +106,7 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
   // speaker CMVN and BatchNorm statistics: first passes measure every speaker; unreadable files are left to the
   // recognition pass to report
   const bySpeaker = new Map<string, string[]>();
-  if (opts.cmvn === 'speaker' || opts.adaptBn) {
+  if (opts.cmvn === 'speaker' || opts.adaptBn || opts.adaptEntropy) {
     for (const e of entries) {
       const spk = speakerOf(e.extra);
       if (spk === undefined) continue;
@@ -113,6 +121,7 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
     pieceSeconds: wholeUpTo,
     maxBatchFrames: opts.maxBatchFrames,
     adaptMinSeconds: opts.adaptMinSeconds,
+    adaptEntropy: opts.adaptEntropy,
     onFile: opts.onMeasure,
   });
   try {
@@ -121,6 +130,7 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
       ...result,
       ...(opts.cmvn === 'speaker' ? { speakers: sv.cmvnSpeakers } : {}),
       ...(opts.adaptBn ? { adaptedSpeakers: sv.adapted.length } : {}),
+      ...(opts.adaptEntropy ? { entropyAdapted: sv.entropyAdapted } : {}),
     };
   } finally {
     sv.dispose();

@@ -9,3 +9,4 @@ export * from './evaluate.js';
 export * from './speaker-cmvn.js';
 export * from './batchnorm-adapt.js';
 export * from './speaker-views.js';
+export * from './entropy-adapt.js';

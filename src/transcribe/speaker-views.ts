@@ -1,5 +1,6 @@
-import { disposeAdaptedModel } from '../model/index.js';
+import type * as tf from '@tensorflow/tfjs';
 import { assertBatchNormAdaptable, batchNormView } from './batchnorm-adapt.js';
+import { entropyAdaptedView, type EntropyAdaptOptions } from './entropy-adapt.js';
 import type { Recognizer } from './recognizer.js';
 import { assertSpeakerCmvnApplies, speakerView, type CmvnMode } from './speaker-cmvn.js';
 
@@ -11,6 +12,8 @@ import { assertSpeakerCmvnApplies, speakerView, type CmvnMode } from './speaker-
 export interface SpeakerViewsOptions {
   cmvn?: CmvnMode;
   adaptBn?: boolean;
+  /** Then adapt each speaker's normalisation layers by entropy minimisation (entropy-adapt.ts). */
+  adaptEntropy?: EntropyAdaptOptions;
   /** Files are measured in pieces of at most this many seconds (default 20). */
   pieceSeconds?: number;
   maxBatchFrames?: number;
@@ -28,6 +31,8 @@ export interface SpeakerViews {
   /** Speakers with their own BatchNorm statistics, and those with too little audio for them (seconds measured). */
   adapted: string[];
   tooShort: { speaker: string; seconds: number }[];
+  /** Speakers adapted by entropy minimisation, with the mean tokenEntropy of the first and last steps. */
+  entropyAdapted: { speaker: string; before: number; after: number }[];
   /** Frees the adapted statistics (the base recognizer is the caller's). */
   dispose(): void;
 }
@@ -36,7 +41,8 @@ export interface SpeakerViews {
 export async function speakerViews(r: Recognizer, groups: Map<string, string[]>, opts: SpeakerViewsOptions = {}): Promise<SpeakerViews> {
   if (opts.cmvn === 'speaker') assertSpeakerCmvnApplies(r);
   if (opts.adaptBn) assertBatchNormAdaptable(r);
-  const total = [...groups.values()].reduce((n, p) => n + p.length, 0) * ((opts.cmvn === 'speaker' ? 1 : 0) + (opts.adaptBn ? 1 : 0));
+  const passes = (opts.cmvn === 'speaker' ? 1 : 0) + (opts.adaptBn ? 1 : 0) + (opts.adaptEntropy ? 1 : 0);
+  const total = [...groups.values()].reduce((n, p) => n + p.length, 0) * passes;
   let done = 0;
   const onFile = (): void => opts.onFile?.(++done, total);
   const views = new Map<string, Recognizer>();
@@ -46,8 +52,12 @@ export async function speakerViews(r: Recognizer, groups: Map<string, string[]>,
     cmvnSpeakers: 0,
     adapted: [],
     tooShort: [],
+    entropyAdapted: [],
     dispose: () => {
-      for (const v of adaptedViews) disposeAdaptedModel(v.model, r.model);
+      // views may be stacked (AdaBN statistics under entropy-adapted scales): free each variable once
+      const own = new Set<tf.Variable>();
+      for (const v of adaptedViews) for (const [name, p] of v.model.params) if (r.model.params.get(name) !== p) own.add(p);
+      for (const p of own) p.dispose();
       adaptedViews.length = 0;
     },
   };
@@ -68,6 +78,17 @@ export async function speakerViews(r: Recognizer, groups: Map<string, string[]>,
           adaptedViews.push(v.recognizer);
           result.adapted.push(spk);
         } else result.tooShort.push({ speaker: spk, seconds: v.seconds });
+      }
+    }
+    if (opts.adaptEntropy) {
+      for (const [spk, paths] of groups) {
+        const base = views.get(spk) ?? r;
+        const v = await entropyAdaptedView(base, paths, { minSeconds: opts.adaptMinSeconds, pieceSeconds: opts.pieceSeconds, ...opts.adaptEntropy, onFile });
+        if (v.adapted) {
+          views.set(spk, v.recognizer);
+          adaptedViews.push(v.recognizer);
+          result.entropyAdapted.push({ speaker: spk, before: v.entropyBefore, after: v.entropyAfter });
+        }
       }
     }
   } catch (e) {

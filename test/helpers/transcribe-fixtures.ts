@@ -82,3 +82,21 @@ export function tmpSubdir(root: string, name: string): string {
   mkdirSync(d, { recursive: true });
   return d;
 }
+
+/**
+ * Four short digit utterances by two "speakers" in `dir` (u0-u3.wav): even ones flite awb clean, odd ones rms louder
+ * with noise. Returns the paths and texts.
+ */
+export async function writeTwoVoiceClips(dir: string): Promise<{ paths: string[]; texts: string[]; voices: string[] }> {
+  const texts = ['nine oh one', 'three', 'six six eight zero', 'five two'];
+  const voices = texts.map((_, i) => (i % 2 ? 'rms' : 'awb'));
+  const paths: string[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    const p = join(dir, `u${i}.wav`);
+    const s = await speech(texts[i], voices[i]);
+    const n = noise(s.length, 0.02, i + 1);
+    writeWavFile(p, i % 2 ? s.map((x, k) => 1.5 * x + n[k]) : s);
+    paths.push(p);
+  }
+  return { paths, texts, voices };
+}

@@ -7,21 +7,24 @@ const runs = [];
 const rows = [];
 // rows per test set from the least to the most constrained decoding
 // a mode ending in _spk is the same decoding with per-speaker CMVN (asr eval --cmvn speaker), one ending in _bn
-// with per-speaker BatchNorm statistics (asr eval --adapt-bn); _spk_bn both
+// with per-speaker BatchNorm statistics (asr eval --adapt-bn); _spk_bn both; a final _ent adds per-speaker entropy
+// minimisation (asr eval --adapt-entropy 50)
 const parseMode = (m) => {
-  const bn = m.endsWith('_bn');
-  const rest = bn ? m.slice(0, -3) : m;
+  const ent = m.endsWith('_ent');
+  const m1 = ent ? m.slice(0, -4) : m;
+  const bn = m1.endsWith('_bn');
+  const rest = bn ? m1.slice(0, -3) : m1;
   const spk = rest.endsWith('_spk');
-  return { mode: spk ? rest.slice(0, -4) : rest, spk, bn };
+  return { mode: spk ? rest.slice(0, -4) : rest, spk, bn, ent };
 };
 const modeRank = (f) => {
-  const { mode, spk, bn } = parseMode(f.split('.')[1]);
-  return ['greedy', 'lm', 'single', 'grammar', 'ten'].indexOf(mode) + (spk ? 10 : 0) + (bn ? 20 : 0);
+  const { mode, spk, bn, ent } = parseMode(f.split('.')[1]);
+  return ['greedy', 'lm', 'single', 'grammar', 'ten'].indexOf(mode) + (spk ? 10 : 0) + (bn ? 20 : 0) + (ent ? 40 : 0);
 };
 const byRow = (a, b) => a.split('.')[0].localeCompare(b.split('.')[0]) || modeRank(a) - modeRank(b);
 for (const f of readdirSync(evalDir).filter((f) => f.endsWith('.txt')).sort(byRow)) {
   const [set, fullMode] = f.replace(/\.txt$/, '').split('.');
-  const { mode, spk, bn } = parseMode(fullMode);
+  const { mode, spk, bn, ent } = parseMode(fullMode);
   const text = readFileSync(join(evalDir, f), 'utf8');
   const wer = /^%WER (\S+) \[ (.*) \]/m.exec(text);
   const cer = /^%CER (\S+)/m.exec(text);
@@ -29,8 +32,8 @@ for (const f of readdirSync(evalDir).filter((f) => f.endsWith('.txt')).sort(byRo
   const log = join(evalDir, f.replace(/\.txt$/, '.log'));
   const info = existsSync(log) ? (/^asr eval: .*$/m.exec(readFileSync(log, 'utf8'))?.[0] ?? '') : '';
   const manifest = set.startsWith('fsdd_') ? `data/fsdd/${set.slice(5)}.jsonl` : `data/${set}.jsonl`;
-  runs.push(`asr eval --model ${modelDir} --manifest ${manifest} ${mode === 'greedy' ? '--greedy' : `--lm data/lm/${{ lm: 'digits', single: 'single', grammar: 'one_digit', ten: 'ten_digit' }[mode] ?? mode}.arpa ${decode}`}${spk ? ' --cmvn speaker' : ''}${bn ? ' --adapt-bn' : ''}\n  # ${info}`);
-  rows.push(`| ${set} | ${{ lm: 'beam + digit-string 3-gram', single: 'beam + single-digit bigram', grammar: 'beam + one-digit grammar (closed LM)', ten: 'beam + ten-word grammar of FSDD\'s labels, no "oh" (closed LM)', greedy: 'greedy, no LM' }[mode] ?? mode}${spk ? ', speaker CMVN' : ''}${bn ? ', speaker BatchNorm statistics' : ''} | ${wer?.[1] ?? '?'} | ${wer?.[2] ?? ''} | ${ser?.[1] ?? '?'} | ${cer?.[1] ?? '?'} |`);
+  runs.push(`asr eval --model ${modelDir} --manifest ${manifest} ${mode === 'greedy' ? '--greedy' : `--lm data/lm/${{ lm: 'digits', single: 'single', grammar: 'one_digit', ten: 'ten_digit' }[mode] ?? mode}.arpa ${decode}`}${spk ? ' --cmvn speaker' : ''}${bn ? ' --adapt-bn' : ''}${ent ? ' --adapt-entropy 50' : ''}\n  # ${info}`);
+  rows.push(`| ${set} | ${{ lm: 'beam + digit-string 3-gram', single: 'beam + single-digit bigram', grammar: 'beam + one-digit grammar (closed LM)', ten: 'beam + ten-word grammar of FSDD\'s labels, no "oh" (closed LM)', greedy: 'greedy, no LM' }[mode] ?? mode}${spk ? ', speaker CMVN' : ''}${bn ? ', speaker BatchNorm statistics' : ''}${ent ? ', speaker entropy minimisation' : ''} | ${wer?.[1] ?? '?'} | ${wer?.[2] ?? ''} | ${ser?.[1] ?? '?'} | ${cer?.[1] ?? '?'} |`);
 }
 // the validation curve of each training pass: the base run and, when the model is another experiment's (the
 // fine-tuning pass), that one too

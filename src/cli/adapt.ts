@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import type { EntropyAdaptOptions } from '../transcribe/index.js';
+import { parsePositiveInt, parsePositiveNumber } from './run.js';
+
+/** The flags of addEntropyAdaptOptions, as commander hands them over. */
+export interface EntropyAdaptFlags {
+  adaptEntropy?: string;
+  adaptLr?: string;
+}
+
+/** `--adapt-entropy <steps>` and `--adapt-lr` of `asr eval` and `asr transcribe`; `whose` names what a speaker's audio is. */
+export function addEntropyAdaptOptions(cmd: Command, whose: string): Command {
+  return cmd
+    .option(
+      '--adapt-entropy <steps>',
+      `then train each speaker's normalisation-layer scales and offsets for this many Adam steps (50 is a good start) on ${whose} ` +
+        'to make the model sure which word each of its spikes is (entropy minimisation, as TENT); no transcripts are used',
+    )
+    .option('--adapt-lr <lr>', 'learning rate of --adapt-entropy (Adam)', '0.002');
+}
+
+/** The entropy adaptation the flags ask for, or undefined without --adapt-entropy. */
+export function entropyAdaptFrom(opts: EntropyAdaptFlags): EntropyAdaptOptions | undefined {
+  if (opts.adaptEntropy === undefined) return undefined;
+  return { steps: parsePositiveInt(opts.adaptEntropy, '--adapt-entropy'), lr: parsePositiveNumber(opts.adaptLr ?? '0.002', '--adapt-lr') };
+}
