@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { levelAugment, trimQuietEdges } from '../src/features/level-augment.js';
+import { cutOnset, levelAugment, trimQuietEdges } from '../src/features/level-augment.js';
 import type { FeatureMatrix } from '../src/features/matrix.js';
 import { resolveTrainConfig } from '../src/train/config.js';
 import { createRng } from '../src/util/random.js';
@@ -98,7 +98,37 @@ describe('levelAugment (raw log-mel, before CMVN)', () => {
     expect(out.numFrames).toBe(24);
   });
 
+  it('cuts the leading silence and the start of the first sound, never past the loudest frame', () => {
+    // 6 silent frames, a 6-frame weak onset (-2: above the 15 dB floor), then speech peaking at frame 20
+    const lv = [...Array(6).fill(-8), ...Array(6).fill(-2), ...Array(8).fill(0), 1, ...Array(9).fill(0)] as number[];
+    const m = ramp(lv);
+    const cuts = new Set<number>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const out = cutOnset(m, createRng(seed), 1, 4, 15);
+      const cut = m.numFrames - out.numFrames;
+      cuts.add(cut);
+      // what is left is the tail of the original, frame for frame
+      for (let t = 0; t < out.numFrames; t++) expect(mean(out, t)).toBeCloseTo(mean(m, cut + t), 5);
+    }
+    expect([...cuts].sort((a, b) => a - b)).toEqual([7, 8, 9, 10]); // the 6 silent frames and 1-4 of the onset
+    // a cut longer than the way to the peak stops at the peak
+    expect(cutOnset(m, createRng(2), 1, 100, 15).numFrames).toBeGreaterThanOrEqual(m.numFrames - 20);
+    expect(cutOnset(m, createRng(2), 1, 100, 15).numFrames).toBeLessThan(m.numFrames - 10);
+    // off: the same matrix and no draw
+    const a = createRng(9);
+    const b = createRng(9);
+    expect(cutOnset(m, a, 0, 4, 15)).toBe(m);
+    expect(a.uniform()).toBe(b.uniform());
+    // in levelAugment it fires with its probability
+    let fired = 0;
+    for (let seed = 1; seed <= 200; seed++) if (levelAugment(m, createRng(seed), { prob: 0, onsetCutProb: 0.3, onsetCutMaxFrames: 4 }).numFrames < m.numFrames) fired++;
+    expect(fired).toBeGreaterThan(35);
+    expect(fired).toBeLessThan(85);
+  });
+
   it('is validated in a training config', () => {
+    expect(() => resolveTrainConfig({ levelAugment: { onsetCutProb: -0.1 } })).toThrow(/onsetCutProb in \[0, 1\]/);
+    expect(() => resolveTrainConfig({ levelAugment: { onsetCutMaxFrames: 2.5 } })).toThrow(/integer onsetCutMaxFrames >= 0/);
     expect(resolveTrainConfig({ levelAugment: { prob: 0.5 } }).levelAugment).toEqual({ prob: 0.5 });
     expect(resolveTrainConfig({}).levelAugment).toBeNull();
     expect(() => resolveTrainConfig({ levelAugment: { prob: 2 } })).toThrow(/levelAugment needs prob in \[0, 1\]/);

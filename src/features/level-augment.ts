@@ -32,6 +32,14 @@ export interface LevelAugmentOptions {
   edgeTrimProb: number;
   /** Level below the 90th percentile, in dB, under which edge frames count as silence for trimming. */
   edgeTrimDb: number;
+  /**
+   * Probability that the utterance loses its leading silence and then 1 to onsetCutMaxFrames more frames: the start
+   * of its first sound, as in recordings cut on an energy threshold that misses a weak consonant (FSDD's "four" often
+   * begins at the vowel, its "two" with 10-20 ms of the burst). 0: never.
+   */
+  onsetCutProb: number;
+  /** Most frames (10 ms each) cut from the start of the first sound. */
+  onsetCutMaxFrames: number;
 }
 
 export const LEVEL_AUGMENT_DEFAULTS: LevelAugmentOptions = {
@@ -41,6 +49,8 @@ export const LEVEL_AUGMENT_DEFAULTS: LevelAugmentOptions = {
   edgePadMaxDb: 15,
   edgeTrimProb: 0,
   edgeTrimDb: 15,
+  onsetCutProb: 0,
+  onsetCutMaxFrames: 8,
 };
 
 /** 10 dB in natural-log power units (fbank is ln of mel energies). */
@@ -82,13 +92,32 @@ export function trimQuietEdges(m: FeatureMatrix, rng: Rng, prob: number, db: num
 }
 
 /**
+ * With probability `prob`, cuts off the leading frames more than `db` below the 90th-percentile level and then 1 to
+ * `maxFrames` more, never past the loudest frame. Draws nothing when `prob` is 0.
+ */
+export function cutOnset(m: FeatureMatrix, rng: Rng, prob: number, maxFrames: number, db: number): FeatureMatrix {
+  if (prob <= 0 || maxFrames < 1 || m.numFrames === 0) return m;
+  if (!(rng.uniform() < prob)) return m;
+  const k = rng.int(1, maxFrames);
+  const e = frameLevels(m);
+  const floor = referenceLevel(e) - db * NATS_PER_DB;
+  let loudest = 0;
+  for (let t = 1; t < e.length; t++) if (e[t] > e[loudest]) loudest = t;
+  let start = 0;
+  while (start < loudest && e[start] < floor) start++;
+  start = Math.min(start + k, loudest);
+  if (start === 0) return m;
+  return { numFrames: m.numFrames - start, dim: m.dim, data: m.data.slice(start * m.dim) };
+}
+
+/**
  * Applies level augmentation to raw log-mel `m` [frames, dim]; returns a new matrix [frames - trimmed + pad, dim].
  * The spectral shape of every frame is kept (each frame moves by one constant), so only levels change. Draws from
  * `rng` in a fixed order, so a seeded run repeats (and runs without edge trimming draw as they did before it).
  */
 export function levelAugment(m0: FeatureMatrix, rng: Rng, options: Partial<LevelAugmentOptions> = {}): FeatureMatrix {
   const o = { ...LEVEL_AUGMENT_DEFAULTS, ...options };
-  const m = trimQuietEdges(m0, rng, o.edgeTrimProb, o.edgeTrimDb);
+  const m = cutOnset(trimQuietEdges(m0, rng, o.edgeTrimProb, o.edgeTrimDb), rng, o.onsetCutProb, o.onsetCutMaxFrames, o.edgeTrimDb);
   const { numFrames: T, dim: D } = m;
   const expand = rng.uniform() < o.prob ? o.maxExpand * rng.uniform() : 0;
   const pad = rng.uniform() < o.prob;
