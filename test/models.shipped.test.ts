@@ -121,7 +121,7 @@ const FSDD = join(ROOT, '..', 'shared', 'data', 'fsdd', 'wav');
 // Per-speaker CMVN (asr eval --cmvn speaker): FSDD's one-word clips are too short for their own statistics to
 // describe the speaker; the speaker's average does (see src/features/speaker-cmvn.ts).
 describe.skipIf(!existsSync(join(DIGITS, 'config.json')) || !existsSync(FSDD))('shipped models/digits, speaker CMVN on real speech', () => {
-  it('makes fewer errors on two FSDD speakers than per-utterance CMVN (fewer still with speaker BatchNorm statistics), and changes nothing when every utterance is its own speaker', async () => {
+  it('makes fewer errors on two FSDD speakers than per-utterance CMVN (fewer still with speaker BatchNorm statistics, and again with entropy minimisation), and changes nothing when every utterance is its own speaker', async () => {
     const { initBackend } = await import('../src/backend/index.js');
     const { disposeRecognizer, evaluateManifest, loadRecognizer } = await import('../src/transcribe/index.js');
     const { mkdtempSync, writeFileSync } = await import('node:fs');
@@ -152,6 +152,12 @@ describe.skipIf(!existsSync(join(DIGITS, 'config.json')) || !existsSync(FSDD))('
       expect(adapted.adaptedSpeakers).toBe(2);
       console.log(`FSDD george + nicolas, 200 clips: errors ${byUtterance.wer.errors} per utterance, ${bySpeaker.wer.errors} speaker CMVN, ${adapted.wer.errors} + BatchNorm statistics`);
       expect(adapted.wer.errors).toBeLessThan(bySpeaker.wer.errors * 0.9);
+      // and entropy minimisation of each speaker's normalisation layers (asr eval --adapt-entropy 50) on top
+      const tent = await evaluateManifest(r, shared, { cmvn: 'speaker', adaptBn: true, adaptEntropy: { steps: 50 } });
+      expect(tent.entropyAdapted?.map((a) => a.speaker).sort()).toEqual(['george', 'nicolas']);
+      for (const a of tent.entropyAdapted ?? []) expect(a.after).toBeLessThan(a.before);
+      console.log(`  + entropy minimisation: ${tent.wer.errors}`);
+      expect(tent.wer.errors).toBeLessThan(adapted.wer.errors);
     } finally {
       disposeRecognizer(r);
     }

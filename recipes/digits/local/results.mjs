@@ -30,7 +30,9 @@ for (const f of readdirSync(evalDir).filter((f) => f.endsWith('.txt')).sort(byRo
   const cer = /^%CER (\S+)/m.exec(text);
   const ser = /^%SER (\S+)/m.exec(text);
   const log = join(evalDir, f.replace(/\.txt$/, '.log'));
-  const info = existsSync(log) ? (/^asr eval: .*$/m.exec(readFileSync(log, 'utf8'))?.[0] ?? '') : '';
+  const logText = existsSync(log) ? readFileSync(log, 'utf8') : '';
+  // the summary line (time, backend), not the per-speaker lines --adapt-entropy writes before it
+  const info = (/^asr eval: \d+ utterances.*$/m.exec(logText) ?? /^asr eval: .*$/m.exec(logText))?.[0] ?? '';
   const manifest = set.startsWith('fsdd_') ? `data/fsdd/${set.slice(5)}.jsonl` : `data/${set}.jsonl`;
   runs.push(`asr eval --model ${modelDir} --manifest ${manifest} ${mode === 'greedy' ? '--greedy' : `--lm data/lm/${{ lm: 'digits', single: 'single', grammar: 'one_digit', ten: 'ten_digit' }[mode] ?? mode}.arpa ${decode}`}${spk ? ' --cmvn speaker' : ''}${bn ? ' --adapt-bn' : ''}${ent ? ' --adapt-entropy 50' : ''}\n  # ${info}`);
   rows.push(`| ${set} | ${{ lm: 'beam + digit-string 3-gram', single: 'beam + single-digit bigram', grammar: 'beam + one-digit grammar (closed LM)', ten: 'beam + ten-word grammar of FSDD\'s labels, no "oh" (closed LM)', greedy: 'greedy, no LM' }[mode] ?? mode}${spk ? ', speaker CMVN' : ''}${bn ? ', speaker BatchNorm statistics' : ''}${ent ? ', speaker entropy minimisation' : ''} | ${wer?.[1] ?? '?'} | ${wer?.[2] ?? ''} | ${ser?.[1] ?? '?'} | ${cer?.[1] ?? '?'} |`);
