@@ -4,6 +4,8 @@ import { forward, type AcousticModel } from '../model/index.js';
 import { paddedBatch, segmentFeatures } from './acoustic.js';
 import type { Recognizer } from './recognizer.js';
 import { filePieces } from './speaker-cmvn.js';
+import { bucketBatches } from '../train/batching.js';
+import { createRng } from '../util/random.js';
 
 /**
  * Unsupervised speaker adaptation by entropy minimisation at inference (TENT, Wang et al. 2021; for CTC, SUTA, Lin
@@ -112,22 +114,6 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
-/** Groups feature matrices into batches of at most `maxFrames` padded frames (sorted by length, so little padding). */
-function batchesOf(feats: FeatureMatrix[], maxFrames: number): FeatureMatrix[][] {
-  const sorted = feats.slice().sort((a, b) => a.numFrames - b.numFrames);
-  const out: FeatureMatrix[][] = [];
-  let cur: FeatureMatrix[] = [];
-  for (const f of sorted) {
-    if (cur.length > 0 && (cur.length + 1) * f.numFrames > maxFrames) {
-      out.push(cur);
-      cur = [];
-    }
-    cur.push(f);
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
-}
-
 /**
  * `r` with its normalisation layers adapted to the files at `paths` (one speaker) by entropy minimisation, through
  * `r`'s own features and BatchNorm statistics (so it composes with speaker CMVN and AdaBN views). Unreadable files
@@ -156,7 +142,8 @@ export async function entropyAdaptedView(r: Recognizer, paths: string[], opts: E
   const optimizer = tf.train.adam(opts.lr ?? 2e-3);
   const D = model.config.inputDim;
   const blank = model.config.blank;
-  const batches = batchesOf(feats, opts.maxBatchFrames ?? 4000);
+  // sorted by length, packed under the frame budget (unshuffled: the steps below draw their own order)
+  const batches = bucketBatches(feats.map((f) => f.numFrames), opts.maxBatchFrames ?? 4000, createRng(1), { jitter: 0, shuffle: false }).map((idx) => idx.map((i) => feats[i]));
   const steps = opts.steps ?? 50;
   // a fixed number of steps, not passes: a speaker with an hour of audio drifts no further than one with a minute
   // (on FSDD, 3x the learning rate below collapsed the model onto a few words)
