@@ -98,7 +98,10 @@ export interface EntropyAdaptedView {
   entropyAfter: number;
 }
 
-/** Deterministic shuffle (xorshift), so a seeded adaptation repeats. */
+/**
+ * Deterministic shuffle (xorshift), so a seeded adaptation repeats. Not train/batching.ts's shuffleInPlace: that one
+ * draws a different order, and every figure for --adapt-entropy was measured with this one.
+ */
 function shuffled<T>(items: T[], seed: number): T[] {
   const out = items.slice();
   let s = (seed * 2654435761) >>> 0 || 1;
@@ -146,7 +149,7 @@ export async function entropyAdaptedView(r: Recognizer, paths: string[], opts: E
   const batches = bucketBatches(feats.map((f) => f.numFrames), opts.maxBatchFrames ?? 4000, createRng(1), { jitter: 0, shuffle: false }).map((idx) => idx.map((i) => feats[i]));
   const steps = opts.steps ?? 50;
   // a fixed number of steps, not passes: a speaker with an hour of audio drifts no further than one with a minute
-  // (on FSDD, 3x the learning rate below collapsed the model onto a few words)
+  // (an earlier version that made whole passes reached 32.47 % on FSDD at lr 0.01, against 8.83 % at 0.001)
   const order: FeatureMatrix[][] = [];
   const losses: number[] = [];
   try {
