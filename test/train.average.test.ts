@@ -54,6 +54,22 @@ describe('asr average', () => {
     expect(readdirSync(dir).sort()).toEqual(['a', 'b', 'c', 'soup']);
   });
 
+  it('accepts an exported model (with a streaming prior) beside its fine-tunes, but not other feature options', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asr-average-prior-'));
+    const a = await savedModel(join(dir, 'a'), 1);
+    const b = await savedModel(join(dir, 'b'), 2);
+    const withPrior = JSON.stringify({ ...JSON.parse(FEATURES), streamingPrior: { mean: [1], std: [2], frames: 3 } }) + '\n';
+    writeFileSync(join(dir, 'a', 'features.json'), withPrior);
+    const r = asr(['average', join(dir, 'a'), join(dir, 'b'), '--out', join(dir, 'soup')]);
+    expect(r.code).toBe(0);
+    expectMean(join(dir, 'soup'), [a, b]);
+    expect(readFileSync(join(dir, 'soup', 'features.json'), 'utf8')).toBe(withPrior);
+    writeFileSync(join(dir, 'b', 'features.json'), FEATURES.replace('80', '40'));
+    const bad = asr(['average', join(dir, 'a'), join(dir, 'b'), '--out', join(dir, 'soup2')]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe(`asr: error: ${join(dir, 'b', 'features.json')}: differs from ${join(dir, 'a', 'features.json')}: these models cannot be averaged`);
+  });
+
   it('--last N averages the newest N step checkpoints of an experiment directory', async () => {
     const exp = mkdtempSync(join(tmpdir(), 'asr-average-exp-'));
     mkdirSync(join(exp, 'checkpoints'));

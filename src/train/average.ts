@@ -9,7 +9,7 @@ import { averageCheckpoints, listCheckpoints } from './checkpoint.js';
 /**
  * Weight averaging of model directories (WeNet's average_model.py, icefall's --avg): the last checkpoints of one
  * run, or runs fine-tuned from one initialisation (a "model soup"). The models must share config.json,
- * tokens.txt and features.json; the output gets the first directory's features.json and LM.
+ * tokens.txt and features.json (its streaming prior aside); the output gets the first directory's features.json and LM.
  */
 
 /** The newest `n` step checkpoints of an `asr train` experiment directory, oldest first. */
@@ -25,15 +25,30 @@ function fileOrNull(path: string): string | null {
   return existsSync(path) ? readFileSync(path, 'utf8') : null;
 }
 
+/**
+ * The text compared between models: features.json without `streamingPrior`, which is measured data added at export
+ * (the exported model has it, its later fine-tunes not), not part of what the weights expect.
+ */
+function comparable(path: string): string | null {
+  const text = fileOrNull(path);
+  if (text === null || basename(path) !== FEATURES_FILE) return text;
+  try {
+    const { streamingPrior: _prior, ...rest } = JSON.parse(text) as Record<string, unknown>;
+    return JSON.stringify(rest);
+  } catch {
+    return text;
+  }
+}
+
 /** Averages the weights of `dirs` into a new model directory `outDir`, written under a temporary name and renamed. */
 export async function averageModelDirs(dirs: string[], outDir: string): Promise<void> {
   if (dirs.length === 0) throw new AsrError('average: no model directories given');
   if (existsSync(outDir)) throw fileError(outDir, 'already exists: the average goes to a new directory');
   const first = dirs[0];
   for (const name of ['tokens.txt', FEATURES_FILE]) {
-    const want = fileOrNull(join(first, name));
+    const want = comparable(join(first, name));
     for (const d of dirs.slice(1)) {
-      if (fileOrNull(join(d, name)) !== want) throw fileError(join(d, name), `differs from ${join(first, name)}: these models cannot be averaged`);
+      if (comparable(join(d, name)) !== want) throw fileError(join(d, name), `differs from ${join(first, name)}: these models cannot be averaged`);
     }
   }
   const avg = averageCheckpoints(dirs);
