@@ -64,6 +64,31 @@ describe('asr eval', () => {
     expect(c.stdout.split('\n')[0]).toBe(lines[3]);
   });
 
+  it('--by FIELD adds a table of WER per value of that manifest field, adding up to the total', () => {
+    const m = join(dir, 'with-voice.jsonl');
+    const lines = readFileSync(manifest, 'utf8').trim().split('\n').map((l, i) => JSON.stringify({ ...(JSON.parse(l) as object), ...(i < 4 ? { voice: i % 2 ? 'rms' : 'awb' } : {}) }));
+    writeFileSync(m, lines.join('\n') + '\n');
+    const out = join(dir, 'by-results.jsonl');
+    const r = asr(['eval', '--model', model, '--manifest', m, '--beam', '4', '--by', 'voice', '--output', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const table = r.stdout.trim().split('\n').slice(5);
+    expect(table[0].split(/\s+/)).toEqual(['voice', 'utts', 'words', 'errors', 'ins', 'del', 'sub', '%WER', '%SER']);
+    const rows = table.slice(1).map((l) => l.split(/\s+/));
+    expect(rows.map((c) => c[0])).toEqual(['awb', 'rms', '(none)']);
+    expect(rows.map((c) => Number(c[1]))).toEqual([2, 2, 1]);
+    // the same counts as the per-utterance results of each group
+    const results = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { errors: number; words: number });
+    const groupOf = [0, 1, 0, 1, 2];
+    for (let g = 0; g < 3; g++) {
+      const us = results.filter((_, i) => groupOf[i] === g);
+      expect(Number(rows[g][2])).toBe(us.reduce((n, u) => n + u.words, 0));
+      expect(Number(rows[g][3])).toBe(us.reduce((n, u) => n + u.errors, 0));
+    }
+    const none = asr(['eval', '--model', model, '--manifest', manifest, '--greedy', '--by', 'accent']);
+    expect(none.code).toBe(0);
+    expect(none.stderr).toContain(`asr eval: warning: ${manifest}: no line has a "accent" field`);
+  });
+
   it('a missing audio file is scored as empty, named on stderr, and fails the run', () => {
     const m = join(dir, 'with-missing.jsonl');
     writeFileSync(m, readFileSync(manifest, 'utf8') + JSON.stringify({ audio_filepath: 'wav/gone.wav', duration: 1, text: 'two two' }) + '\n');
@@ -108,6 +133,15 @@ describe('asr eval', () => {
     expect(s.code, s.stderr).toBe(0);
     expect(s.stderr).toMatch(/speaker CMVN \(2 speakers\)/);
     expect(s.stderr).not.toMatch(/no line has/);
+    // --vtln chooses one warp per speaker from the list given, and stacks with speaker CMVN
+    const v = asr(['eval', '--model', model, '--manifest', m, '--greedy', '--cmvn', 'speaker', '--vtln', '0.9,1.1']);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stderr).toMatch(/asr eval: --vtln: speaker awb: warp (0\.9|1\.1)\n/);
+    expect(v.stderr).toMatch(/asr eval: --vtln: speaker rms: warp (0\.9|1\.1)\n/);
+    expect(v.stderr).toMatch(/speaker CMVN \(2 speakers\)/);
+    const nv = asr(['eval', '--model', model, '--manifest', manifest, '--greedy', '--vtln', 'auto']);
+    expect(nv.code, nv.stderr).toBe(0);
+    expect(nv.stderr).toMatch(/test\.jsonl: no line has a "speaker" field, so no VTLN warp was chosen/);
   });
 
   it('needs --manifest', () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { EntropyAdaptOptions } from '../transcribe/index.js';
+import type { EntropyAdaptOptions, VtlnSelectOptions } from '../transcribe/index.js';
+import { AsrError } from '../util/errors.js';
 import { parsePositiveInt, parsePositiveNumber } from './run.js';
 
 /** The flags of addEntropyAdaptOptions, as commander hands them over. */
@@ -23,4 +24,22 @@ export function addEntropyAdaptOptions(cmd: Command, whose: string): Command {
 export function entropyAdaptFrom(opts: EntropyAdaptFlags): EntropyAdaptOptions | undefined {
   if (opts.adaptEntropy === undefined) return undefined;
   return { steps: parsePositiveInt(opts.adaptEntropy, '--adapt-entropy'), lr: parsePositiveNumber(opts.adaptLr ?? '0.002', '--adapt-lr') };
+}
+
+/** `--vtln <auto|W,...>` of `asr eval` and `asr transcribe`. */
+export function addVtlnOption(cmd: Command): Command {
+  return cmd.option(
+    '--vtln <warps>',
+    "choose each speaker's VTLN warp factor (Kaldi --vtln-warp) without transcripts, as the one whose words the decoder is " +
+      'surest of: auto (0.85 to 1.15 in steps of 0.05) or a comma-separated list of warps to try',
+  );
+}
+
+/** The warp selection `--vtln` asks for, or undefined without it. */
+export function vtlnFrom(value: string | undefined): VtlnSelectOptions | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'auto') return {};
+  const warps = value.split(',').map((w) => Number(w.trim()));
+  if (value.trim() === '' || warps.some((w) => !Number.isFinite(w))) throw new AsrError(`--vtln: expected auto or comma-separated warp factors, got "${value}"`);
+  return { warps };
 }

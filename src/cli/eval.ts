@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { parsePositiveNumber, runCommand } from './run.js';
-import { addEntropyAdaptOptions, entropyAdaptFrom, type EntropyAdaptFlags } from './adapt.js';
+import { addEntropyAdaptOptions, addVtlnOption, entropyAdaptFrom, vtlnFrom, type EntropyAdaptFlags } from './adapt.js';
 import { createProgress } from './progress.js';
 import { addDecodeOptions } from './decode.js';
 import { defaultModelDir, recognizerFromFlags, type DecodeFlags } from './transcribe.js';
 import { AsrError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend, describeBackend } from '../backend/index.js';
-import { formatKaldiSummary } from '../eval/index.js';
+import { formatGroupTable, formatKaldiSummary, groupTotals } from '../eval/index.js';
 import { disposeRecognizer, evaluateManifest, parseCmvnMode, type EvalUtterance } from '../transcribe/index.js';
 
 interface EvalCliOptions extends DecodeFlags, EntropyAdaptFlags {
@@ -19,6 +19,8 @@ interface EvalCliOptions extends DecodeFlags, EntropyAdaptFlags {
   cmvn: string;
   adaptBn?: boolean;
   adaptMinSeconds?: string;
+  by?: string;
+  vtln?: string;
 }
 
 const pct = (num: number, den: number): number | null => (den > 0 ? Number(((100 * num) / den).toFixed(4)) : null);
@@ -66,8 +68,9 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
       "re-estimate the model's BatchNorm statistics on each speaker's utterances (manifest `speaker` field; speakers with " +
         'at least 10 s of audio) before recognising them: no transcripts are used (AdaBN)',
     )
+    .option('--by <field>', 'also print WER per value of this manifest field (speaker, voice, ...), one row each, as sclite does per speaker')
     .option('--adapt-min-seconds <s>', 'speakers with less audio than this keep the unadapted model (--adapt-bn, --adapt-entropy)', '10');
-  addDecodeOptions(addEntropyAdaptOptions(cmd, 'their utterances')).action(async (opts: EvalCliOptions) => {
+  addDecodeOptions(addEntropyAdaptOptions(addVtlnOption(cmd), 'their utterances')).action(async (opts: EvalCliOptions) => {
     setExitCode(
       await runCommand(async () => {
         if (!opts.manifest) throw new AsrError('eval: --manifest FILE is required');
@@ -75,9 +78,10 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         const backend = await initBackend({ backend: opts.backend });
         const cmvn = parseCmvnMode(opts.cmvn);
         const adaptEntropy = entropyAdaptFrom(opts);
+        const vtln = vtlnFrom(opts.vtln);
         const r = recognizerFromFlags(cmd, dir, opts);
         const progress = createProgress('eval');
-        const measuring = createProgress(opts.adaptBn || adaptEntropy ? 'speaker adaptation' : 'speaker CMVN');
+        const measuring = createProgress(opts.adaptBn || adaptEntropy || vtln ? 'speaker adaptation' : 'speaker CMVN');
         let res;
         try {
           res = await evaluateManifest(r, opts.manifest, {
@@ -86,6 +90,8 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
             adaptBn: opts.adaptBn === true,
             adaptEntropy,
             adaptMinSeconds: parsePositiveNumber(opts.adaptMinSeconds ?? '10', '--adapt-min-seconds'),
+            ...(opts.by !== undefined ? { groupBy: opts.by } : {}),
+            ...(vtln ? { vtln } : {}),
             onMeasure: (done, total) => measuring.update(done, total),
             onUtterance: (done, total) => {
               if (done === 1) measuring.done();
@@ -102,10 +108,17 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         if (cmvn === 'speaker' && !res.speakers) process.stderr.write(`asr eval: warning: ${opts.manifest}: no line has a "speaker" field, so every utterance kept its own CMVN\n`);
         if (opts.adaptBn && !res.adaptedSpeakers) process.stderr.write(`asr eval: warning: ${opts.manifest}: no speaker has 10 s of audio (or no line has a "speaker" field), so the model's BatchNorm statistics were kept\n`);
         if (adaptEntropy && (res.entropyAdapted ?? []).length === 0) process.stderr.write(`asr eval: warning: ${opts.manifest}: no speaker has ${opts.adaptMinSeconds ?? '10'} s of audio (or no line has a "speaker" field), so no model was adapted\n`);
+        if (vtln && (res.warps ?? []).length === 0) process.stderr.write(`asr eval: warning: ${opts.manifest}: no line has a "speaker" field, so no VTLN warp was chosen\n`);
+        for (const w of res.warps ?? []) process.stderr.write(`asr eval: --vtln: speaker ${w.speaker}: warp ${w.warp}\n`);
         for (const a of res.entropyAdapted ?? []) process.stderr.write(`asr eval: --adapt-entropy: speaker ${a.speaker}: word entropy ${a.before.toFixed(4)} (first steps) -> ${a.after.toFixed(4)} (last steps)\n`);
         process.stdout.write(`${formatKaldiSummary(res.wer, res.failed, 'WER')}\n`);
         const cer = formatKaldiSummary(res.cer, res.failed, 'CER').split('\n')[0];
         process.stdout.write(`${cer}\n`);
+        if (opts.by !== undefined) {
+          const labels = res.utterances.map((u) => u.group);
+          if (labels.every((l) => l === undefined)) process.stderr.write(`asr eval: warning: ${opts.manifest}: no line has a "${opts.by}" field\n`);
+          process.stdout.write(`\n${formatGroupTable(opts.by, groupTotals(res.utterances.map((u) => u.score), labels))}\n`);
+        }
         const rtf = res.audioSeconds > 0 ? res.wallSeconds / res.audioSeconds : 0;
         process.stderr.write(
           `asr eval: ${res.utterances.length} utterances, ${res.audioSeconds.toFixed(1)} s of audio in ${res.wallSeconds.toFixed(1)} s ` +

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { runCommand, parseNumber } from './run.js';
-import { addEntropyAdaptOptions, entropyAdaptFrom, type EntropyAdaptFlags } from './adapt.js';
+import { addEntropyAdaptOptions, addVtlnOption, entropyAdaptFrom, vtlnFrom, type EntropyAdaptFlags } from './adapt.js';
 import { createProgress } from './progress.js';
 import { addDecodeOptions, decodeOptionsFrom } from './decode.js';
 import { defaultModelDir as shippedModelDir } from '../model/shipped.js';
@@ -20,6 +20,7 @@ import {
 export type DecodeFlags = Parameters<typeof decodeOptionsFrom>[0];
 
 interface TranscribeCliOptions extends DecodeFlags, EntropyAdaptFlags {
+  vtln?: string;
   model?: string;
   format: string;
   outputDir?: string;
@@ -74,8 +75,8 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
       "re-estimate the model's BatchNorm statistics on each speaker's inputs (at least 10 s of audio) in a first pass, " +
         'before recognising them; no transcripts are used (AdaBN)',
     )
-    .option('--speakers <how>', 'who is one speaker for --cmvn speaker, --adapt-bn and --adapt-entropy: one (all the inputs) or folder (the files of each folder)', 'one');
-  addDecodeOptions(addEntropyAdaptOptions(cmd, 'their inputs')).action(async (inputs: string[], opts: TranscribeCliOptions) => {
+    .option('--speakers <how>', 'who is one speaker for --cmvn speaker, --adapt-bn, --adapt-entropy and --vtln: one (all the inputs) or folder (the files of each folder)', 'one');
+  addDecodeOptions(addEntropyAdaptOptions(addVtlnOption(cmd), 'their inputs')).action(async (inputs: string[], opts: TranscribeCliOptions) => {
     setExitCode(
       await runCommand(async () => {
         const format = parseOutputFormat(opts.format);
@@ -88,6 +89,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
         const vad = vadKind === undefined ? undefined : await createVad({ kind: vadKind });
         const cmvn = parseCmvnMode(opts.cmvn);
         const adaptEntropy = entropyAdaptFrom(opts);
+        const vtln = vtlnFrom(opts.vtln);
         const base = recognizerFromFlags(cmd, dir, opts);
         if (opts.speakers !== 'one' && opts.speakers !== 'folder') throw new AsrError(`--speakers must be "one" or "folder", got "${opts.speakers}"`);
         // speaker -> files: all inputs, or each file's folder
@@ -99,16 +101,17 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
           else groups.set(speakerOf(f.path), [f.path]);
         }
         let sv: SpeakerViews | null = null;
-        if (cmvn === 'speaker' || opts.adaptBn || adaptEntropy) {
+        if (cmvn === 'speaker' || opts.adaptBn || adaptEntropy || vtln) {
           const measuring = files.length > 1 ? createProgress('speaker statistics') : null;
           try {
-            sv = await speakerViews(base, groups, { cmvn, adaptBn: opts.adaptBn === true, adaptEntropy, pieceSeconds: maxSegment, onFile: (done, total) => measuring?.update(done, total) });
+            sv = await speakerViews(base, groups, { cmvn, adaptBn: opts.adaptBn === true, adaptEntropy, ...(vtln ? { vtln } : {}), pieceSeconds: maxSegment, onFile: (done, total) => measuring?.update(done, total) });
           } catch (e) {
             disposeRecognizer(base);
             throw e;
           } finally {
             measuring?.done();
           }
+          for (const w of sv.warps) process.stderr.write(`asr transcribe: --vtln: ${opts.speakers === 'folder' ? `${w.speaker}: ` : ''}warp ${w.warp}\n`);
           for (const t of sv.tooShort) {
             const who = opts.speakers === 'folder' ? `${t.speaker}: ` : '';
             process.stderr.write(`asr transcribe: --adapt-bn: ${who}${t.seconds.toFixed(1)} s of audio is under 10 s, so the model's BatchNorm statistics are kept\n`);

@@ -47,3 +47,4 @@ export {
   type PairedTranscripts,
 } from './transcripts.js';
 export { formatAlignment, formatUtteranceDetails, formatKaldiSummary, formatPercent, type AlignmentLines } from './format.js';
+export { groupTotals, formatGroupTable, NO_GROUP, type GroupTotals } from './by-group.js';

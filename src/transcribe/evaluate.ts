@@ -9,6 +9,7 @@ import type { FeatureMatrix } from '../features/matrix.js';
 import type { CmvnMode } from './speaker-cmvn.js';
 import { speakerViews } from './speaker-views.js';
 import type { EntropyAdaptOptions } from './entropy-adapt.js';
+import type { VtlnSelectOptions } from './vtln-select.js';
 
 /** The mono samples of a file at `rate`, read in chunks. */
 async function readSamples(path: string, rate: number): Promise<Float32Array> {
@@ -39,6 +40,8 @@ export interface EvalUtterance {
   score: UtteranceScore;
   charScore: UtteranceScore;
   error?: string;
+  /** With `groupBy`: the value of that manifest field on this line, if it has one. */
+  group?: string;
 }
 
 export interface EvalResult {
@@ -55,6 +58,8 @@ export interface EvalResult {
   adaptedSpeakers?: number;
   /** With adaptEntropy: the speakers adapted, with their mean tokenEntropy in the first and last steps. */
   entropyAdapted?: { speaker: string; before: number; after: number }[];
+  /** With vtln: each speaker's chosen warp. */
+  warps?: { speaker: string; warp: number }[];
 }
 
 export interface EvaluateOptions extends TranscribeOptions {
@@ -82,14 +87,22 @@ export interface EvaluateOptions extends TranscribeOptions {
    * no transcripts are used. Default: off.
    */
   adaptEntropy?: EntropyAdaptOptions;
+  /** First choose each speaker's VTLN warp (vtln-select.ts), without transcripts. Default: off. */
+  vtln?: VtlnSelectOptions;
+  /** A manifest field (e.g. "speaker", "voice") whose value each utterance's `group` carries, for per-group tables. */
+  groupBy?: string;
   /** With cmvn "speaker" or adaptBn: called after each file of a first pass (`total`: the lines that name a speaker). */
   onMeasure?: (done: number, total: number) => void;
 }
 
 /** The manifest entry's speaker, if it names one. */
-function speakerOf(extra: Record<string, unknown>): string | undefined {
-  const s = extra.speaker;
+function fieldOf(extra: Record<string, unknown>, field: string): string | undefined {
+  const s = extra[field];
   return typeof s === 'string' || typeof s === 'number' ? String(s) : undefined;
+}
+
+function speakerOf(extra: Record<string, unknown>): string | undefined {
+  return fieldOf(extra, 'speaker');
 }
 
 /**
@@ -106,7 +119,7 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
   // speaker CMVN and BatchNorm statistics: first passes measure every speaker; unreadable files are left to the
   // recognition pass to report
   const bySpeaker = new Map<string, string[]>();
-  if (opts.cmvn === 'speaker' || opts.adaptBn || opts.adaptEntropy) {
+  if (opts.cmvn === 'speaker' || opts.adaptBn || opts.adaptEntropy || opts.vtln) {
     for (const e of entries) {
       const spk = speakerOf(e.extra);
       if (spk === undefined) continue;
@@ -122,6 +135,7 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
     maxBatchFrames: opts.maxBatchFrames,
     adaptMinSeconds: opts.adaptMinSeconds,
     adaptEntropy: opts.adaptEntropy,
+    ...(opts.vtln ? { vtln: opts.vtln } : {}),
     onFile: opts.onMeasure,
   });
   try {
@@ -131,6 +145,7 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
       ...(opts.cmvn === 'speaker' ? { speakers: sv.cmvnSpeakers } : {}),
       ...(opts.adaptBn ? { adaptedSpeakers: sv.adapted.length } : {}),
       ...(opts.adaptEntropy ? { entropyAdapted: sv.entropyAdapted } : {}),
+      ...(opts.vtln ? { warps: sv.warps } : {}),
     };
   } finally {
     sv.dispose();
@@ -147,7 +162,7 @@ async function recognizeAll(
   started: number,
 ): Promise<EvalResult> {
   const wholeUpTo = opts.wholeUpTo ?? 20;
-  const pending: { id: string; audio: string; ref: string; hyp: string; duration: number; words: TranscriptWord[]; error?: string }[] = [];
+  const pending: { id: string; audio: string; ref: string; hyp: string; duration: number; words: TranscriptWord[]; error?: string; group?: string }[] = [];
   const maxBatchFrames = opts.maxBatchFrames ?? 12000;
   let audioSeconds = 0;
   let failed = 0;
@@ -178,7 +193,8 @@ async function recognizeAll(
   for (const e of entries) {
     const id = ids.get(e.line) ?? String(e.line);
     const index = pending.length;
-    pending.push({ id, audio: e.audioFilepath, ref: e.text, hyp: '', duration: 0, words: [] });
+    const group = opts.groupBy !== undefined ? fieldOf(e.extra, opts.groupBy) : undefined;
+    pending.push({ id, audio: e.audioFilepath, ref: e.text, hyp: '', duration: 0, words: [], ...(group !== undefined ? { group } : {}) });
     const p = pending[index];
     const spk = speakerOf(e.extra);
     const rr = (spk !== undefined ? views.get(spk) : undefined) ?? r;
@@ -220,6 +236,7 @@ async function recognizeAll(
     score: w.utterances[i],
     charScore: c.utterances[i],
     ...(p.error ? { error: p.error } : {}),
+    ...(p.group !== undefined ? { group: p.group } : {}),
   }));
   return { utterances, wer: w.totals, cer: c.totals, audioSeconds, wallSeconds: (Date.now() - started) / 1000, failed };
 }

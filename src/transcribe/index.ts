@@ -10,3 +10,4 @@ export * from './speaker-cmvn.js';
 export * from './batchnorm-adapt.js';
 export * from './speaker-views.js';
 export * from './entropy-adapt.js';
+export * from './vtln-select.js';

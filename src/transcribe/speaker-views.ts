@@ -3,6 +3,7 @@ import { assertBatchNormAdaptable, batchNormView } from './batchnorm-adapt.js';
 import { entropyAdaptedView, type EntropyAdaptOptions } from './entropy-adapt.js';
 import type { Recognizer } from './recognizer.js';
 import { assertSpeakerCmvnApplies, speakerView, type CmvnMode } from './speaker-cmvn.js';
+import { checkWarps, DEFAULT_WARPS, selectVtlnWarp, type VtlnSelectOptions } from './vtln-select.js';
 
 /**
  * Per-speaker views of a recognizer: speaker CMVN and/or BatchNorm statistics measured on each speaker's files
@@ -10,6 +11,8 @@ import { assertSpeakerCmvnApplies, speakerView, type CmvnMode } from './speaker-
  */
 
 export interface SpeakerViewsOptions {
+  /** First choose each speaker's VTLN warp (vtln-select.ts); the passes below measure with it. */
+  vtln?: VtlnSelectOptions;
   cmvn?: CmvnMode;
   adaptBn?: boolean;
   /** Then adapt each speaker's normalisation layers by entropy minimisation (entropy-adapt.ts). */
@@ -26,6 +29,8 @@ export interface SpeakerViewsOptions {
 export interface SpeakerViews {
   /** The view of each speaker that has one (others use the base recognizer). */
   views: Map<string, Recognizer>;
+  /** With `vtln`: each speaker's chosen warp. */
+  warps: { speaker: string; warp: number }[];
   /** Speakers whose CMVN statistics were measured. */
   cmvnSpeakers: number;
   /** Speakers with their own BatchNorm statistics, and those with too little audio for them (seconds measured). */
@@ -41,7 +46,8 @@ export interface SpeakerViews {
 export async function speakerViews(r: Recognizer, groups: Map<string, string[]>, opts: SpeakerViewsOptions = {}): Promise<SpeakerViews> {
   if (opts.cmvn === 'speaker') assertSpeakerCmvnApplies(r);
   if (opts.adaptBn) assertBatchNormAdaptable(r);
-  const passes = (opts.cmvn === 'speaker' ? 1 : 0) + (opts.adaptBn ? 1 : 0) + (opts.adaptEntropy ? 1 : 0);
+  if (opts.vtln) checkWarps(opts.vtln.warps ?? DEFAULT_WARPS);
+  const passes = (opts.vtln ? 1 : 0) + (opts.cmvn === 'speaker' ? 1 : 0) + (opts.adaptBn ? 1 : 0) + (opts.adaptEntropy ? 1 : 0);
   const total = [...groups.values()].reduce((n, p) => n + p.length, 0) * passes;
   let done = 0;
   const onFile = (): void => opts.onFile?.(++done, total);
@@ -49,6 +55,7 @@ export async function speakerViews(r: Recognizer, groups: Map<string, string[]>,
   const adaptedViews: Recognizer[] = [];
   const result: SpeakerViews = {
     views,
+    warps: [],
     cmvnSpeakers: 0,
     adapted: [],
     tooShort: [],
@@ -62,12 +69,22 @@ export async function speakerViews(r: Recognizer, groups: Map<string, string[]>,
     },
   };
   try {
+    if (opts.vtln) {
+      for (const [spk, paths] of groups) {
+        const v = await selectVtlnWarp(r, paths, { pieceSeconds: opts.pieceSeconds, ...opts.vtln, onFile });
+        result.warps.push({ speaker: spk, warp: v.warp });
+        if (v.recognizer !== r) views.set(spk, v.recognizer);
+      }
+    }
     if (opts.cmvn === 'speaker') {
       for (const [spk, paths] of groups) {
-        const view = await speakerView(r, paths, opts.pieceSeconds ?? 20, onFile);
-        if (view !== r) views.set(spk, view);
+        const base = views.get(spk) ?? r;
+        const view = await speakerView(base, paths, opts.pieceSeconds ?? 20, onFile);
+        if (view !== base) {
+          views.set(spk, view);
+          result.cmvnSpeakers++;
+        }
       }
-      result.cmvnSpeakers = views.size;
     }
     if (opts.adaptBn) {
       for (const [spk, paths] of groups) {

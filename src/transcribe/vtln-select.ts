@@ -1,0 +1,106 @@
+import type { FeatureConfig } from '../features/config-file.js';
+import type { FeatureMatrix } from '../features/matrix.js';
+import { bucketBatches } from '../train/batching.js';
+import { createRng } from '../util/random.js';
+import { AsrError } from '../util/errors.js';
+import { posteriorsOf, segmentFeatures } from './acoustic.js';
+import type { Recognizer } from './recognizer.js';
+import { filePieces } from './speaker-cmvn.js';
+
+/**
+ * Unsupervised per-speaker VTLN: the frequency warp of the speaker's filterbank (Kaldi's --vtln-warp) chosen from a
+ * grid by how sure the decoder is of its own words, with no transcript. Kaldi picks the warp that maximises a GMM's
+ * likelihood; a CTC model has none, and the decoder's mean log word confidence is what tracked WER here.
+ *
+ * Why: the digits model learnt from mostly male voices. On the reserved female voice (slt), warping its features
+ * by 0.85-0.9 took flite slt from 6.61 to 4.68 % and festival slt from 5.23 to 2.26 % WER (fixed warps, measured);
+ * the mean log confidence peaked at the best warp for slt and at 1.0 for a male voice.
+ */
+
+/** Warps tried by default: Kaldi's usual VTLN range, in steps of 0.05. */
+export const DEFAULT_WARPS = [0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15];
+
+export interface VtlnSelectOptions {
+  /** Candidate warps (default DEFAULT_WARPS). */
+  warps?: number[];
+  /** At most this much of the speaker's audio is decoded per warp (seconds, default 60): the cost stays bounded. */
+  maxSeconds?: number;
+  /** Files are read in pieces of at most this many seconds (default 20). */
+  pieceSeconds?: number;
+  /** Padded feature frames per forward (default 12000). */
+  maxBatchFrames?: number;
+  onFile?: () => void;
+}
+
+export interface VtlnSelection {
+  /** `r` with the chosen warp in its features (r itself when that is the warp it had). */
+  recognizer: Recognizer;
+  warp: number;
+  /** Mean natural-log word confidence per warp tried (NaN where no word was decoded). */
+  scores: { warp: number; score: number }[];
+}
+
+/** Fails unless every warp is a number in Kaldi's accepted range. */
+export function checkWarps(warps: number[]): void {
+  if (warps.length === 0) throw new AsrError('VTLN: no warp factors to try');
+  for (const w of warps) if (!Number.isFinite(w) || w < 0.5 || w > 1.5) throw new AsrError(`VTLN: warp factor ${w} is outside 0.5-1.5`);
+}
+
+/** The feature config with `warp` as its VTLN warp factor. */
+export function warpedFeatures(c: FeatureConfig, warp: number): FeatureConfig {
+  return { ...c, options: { ...c.options, vtlnWarp: warp } };
+}
+
+/**
+ * Decodes up to `maxSeconds` of the files at `paths` (one speaker) under each candidate warp and returns `r` with
+ * the warp whose words the decoder was surest of. Ties and empty decodes keep the warp nearest 1. Unreadable files
+ * are skipped here: the recognition pass reports them.
+ */
+export async function selectVtlnWarp(r: Recognizer, paths: string[], opts: VtlnSelectOptions = {}): Promise<VtlnSelection> {
+  const warps = opts.warps ?? DEFAULT_WARPS;
+  checkWarps(warps);
+  const maxSeconds = opts.maxSeconds ?? 60;
+  const pieces: Float32Array[] = [];
+  let seconds = 0;
+  for (const path of paths) {
+    if (seconds >= maxSeconds) break;
+    try {
+      for await (const piece of filePieces(path, r.sampleRate, opts.pieceSeconds ?? 20)) {
+        pieces.push(piece);
+        seconds += piece.length / r.sampleRate;
+        if (seconds >= maxSeconds) break;
+      }
+    } catch {
+      // reported when it is transcribed
+    }
+    opts.onFile?.();
+  }
+  const scores: { warp: number; score: number }[] = [];
+  for (const warp of warps) {
+    const features = warpedFeatures(r.features, warp);
+    const feats: FeatureMatrix[] = pieces.map((p) => segmentFeatures(p, features));
+    let sum = 0;
+    let words = 0;
+    const batches = bucketBatches(feats.map((f) => f.numFrames), opts.maxBatchFrames ?? 12000, createRng(1), { jitter: 0, shuffle: false });
+    for (const idx of batches) {
+      const posts = posteriorsOf(r.model, idx.map((i) => feats[i]));
+      for (const p of posts) {
+        const best = r.decoder.decode(p.data, p.frames).hypotheses[0];
+        for (const w of best?.words ?? []) {
+          sum += Math.log(Math.max(w.confidence, 1e-6));
+          words++;
+        }
+      }
+    }
+    scores.push({ warp, score: words > 0 ? sum / words : Number.NaN });
+  }
+  let best = { warp: 1, score: Number.NEGATIVE_INFINITY };
+  for (const s of scores) {
+    if (!Number.isFinite(s.score)) continue;
+    const better = s.score > best.score || (s.score === best.score && Math.abs(s.warp - 1) < Math.abs(best.warp - 1));
+    if (better) best = s;
+  }
+  const warp = Number.isFinite(best.score) ? best.warp : 1;
+  const same = (r.features.options.vtlnWarp ?? 1) === warp;
+  return { recognizer: same ? r : { ...r, features: warpedFeatures(r.features, warp) }, warp, scores };
+}
