@@ -136,8 +136,8 @@ describe('asr eval', () => {
     // --vtln chooses one warp per speaker from the list given, and stacks with speaker CMVN
     const v = asr(['eval', '--model', model, '--manifest', m, '--greedy', '--cmvn', 'speaker', '--vtln', '0.9,1.1']);
     expect(v.code, v.stderr).toBe(0);
-    expect(v.stderr).toMatch(/asr eval: --vtln: speaker awb: warp (0\.9|1\.1)\n/);
-    expect(v.stderr).toMatch(/asr eval: --vtln: speaker rms: warp (0\.9|1\.1)\n/);
+    expect(v.stderr).toMatch(/asr eval: --vtln: speaker awb: warp (0\.9|1\.1) \(mean log word confidence 0\.9: (-?\d+\.\d{4}|-), 1\.1: (-?\d+\.\d{4}|-)\)\n/);
+    expect(v.stderr).toMatch(/asr eval: --vtln: speaker rms: warp (0\.9|1\.1) \(/);
     expect(v.stderr).toMatch(/speaker CMVN \(2 speakers\)/);
     const nv = asr(['eval', '--model', model, '--manifest', manifest, '--greedy', '--vtln', 'auto']);
     expect(nv.code, nv.stderr).toBe(0);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { initBackend } from '../src/backend/index.js';
 import { loadAudio, resample, writeWav } from '../src/audio/index.js';
 import { vtlnFrom } from '../src/cli/adapt.js';
-import { checkWarps, DEFAULT_WARPS, disposeRecognizer, loadRecognizer, selectVtlnWarp, transcribeFile } from '../src/transcribe/index.js';
+import { checkWarps, DEFAULT_WARPS, disposeRecognizer, loadRecognizer, selectVtlnWarp, spreadOrder, transcribeFile } from '../src/transcribe/index.js';
 import { buildOnce } from './helpers/build.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -75,4 +75,18 @@ describe.skipIf(!existsSync(join(DIGITS, 'config.json')))('selectVtlnWarp with m
     expect(bad.status).not.toBe(0);
     expect(bad.stderr.trim()).toBe('asr: error: VTLN: warp factor 3 is outside 0.5-1.5');
   }, 120_000);
+});
+
+describe('spreadOrder', () => {
+  it('visits every item once, and any prefix spreads over the whole list', () => {
+    expect(spreadOrder([0, 1, 2, 3, 4, 5, 6, 7])).toEqual([0, 4, 2, 6, 1, 5, 3, 7]);
+    const xs = Array.from({ length: 500 }, (_, i) => i);
+    const o = spreadOrder(xs);
+    expect([...o].sort((a, b) => a - b)).toEqual(xs);
+    // the first 50 reach every tenth of the list
+    const tenths = new Set(o.slice(0, 50).map((x) => Math.floor(x / 50)));
+    expect(tenths.size).toBe(10);
+    expect(spreadOrder([])).toEqual([]);
+    expect(spreadOrder(['a'])).toEqual(['a']);
+  });
 });

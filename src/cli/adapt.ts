@@ -43,3 +43,8 @@ export function vtlnFrom(value: string | undefined): VtlnSelectOptions | undefin
   if (value.trim() === '' || warps.some((w) => !Number.isFinite(w))) throw new AsrError(`--vtln: expected auto or comma-separated warp factors, got "${value}"`);
   return { warps };
 }
+
+/** The scores behind a chosen warp, for the log line: "mean log word confidence 0.9: -0.0564, 1: -0.0699, ...". */
+export function formatWarpScores(scores: { warp: number; score: number }[]): string {
+  return 'mean log word confidence ' + scores.map((s) => `${s.warp}: ${Number.isFinite(s.score) ? s.score.toFixed(4) : '-'}`).join(', ');
+}

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parsePositiveNumber, runCommand } from './run.js';
-import { addEntropyAdaptOptions, addVtlnOption, entropyAdaptFrom, vtlnFrom, type EntropyAdaptFlags } from './adapt.js';
+import { addEntropyAdaptOptions, addVtlnOption, entropyAdaptFrom, formatWarpScores, vtlnFrom, type EntropyAdaptFlags } from './adapt.js';
 import { createProgress } from './progress.js';
 import { addDecodeOptions } from './decode.js';
 import { defaultModelDir, recognizerFromFlags, type DecodeFlags } from './transcribe.js';
@@ -109,7 +109,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         if (opts.adaptBn && !res.adaptedSpeakers) process.stderr.write(`asr eval: warning: ${opts.manifest}: no speaker has 10 s of audio (or no line has a "speaker" field), so the model's BatchNorm statistics were kept\n`);
         if (adaptEntropy && (res.entropyAdapted ?? []).length === 0) process.stderr.write(`asr eval: warning: ${opts.manifest}: no speaker has ${opts.adaptMinSeconds ?? '10'} s of audio (or no line has a "speaker" field), so no model was adapted\n`);
         if (vtln && (res.warps ?? []).length === 0) process.stderr.write(`asr eval: warning: ${opts.manifest}: no line has a "speaker" field, so no VTLN warp was chosen\n`);
-        for (const w of res.warps ?? []) process.stderr.write(`asr eval: --vtln: speaker ${w.speaker}: warp ${w.warp}\n`);
+        for (const w of res.warps ?? []) process.stderr.write(`asr eval: --vtln: speaker ${w.speaker}: warp ${w.warp} (${formatWarpScores(w.scores)})\n`);
         for (const a of res.entropyAdapted ?? []) process.stderr.write(`asr eval: --adapt-entropy: speaker ${a.speaker}: word entropy ${a.before.toFixed(4)} (first steps) -> ${a.after.toFixed(4)} (last steps)\n`);
         process.stdout.write(`${formatKaldiSummary(res.wer, res.failed, 'WER')}\n`);
         const cer = formatKaldiSummary(res.cer, res.failed, 'CER').split('\n')[0];

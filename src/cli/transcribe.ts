@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { runCommand, parseNumber } from './run.js';
-import { addEntropyAdaptOptions, addVtlnOption, entropyAdaptFrom, vtlnFrom, type EntropyAdaptFlags } from './adapt.js';
+import { addEntropyAdaptOptions, addVtlnOption, entropyAdaptFrom, formatWarpScores, vtlnFrom, type EntropyAdaptFlags } from './adapt.js';
 import { createProgress } from './progress.js';
 import { addDecodeOptions, decodeOptionsFrom } from './decode.js';
 import { defaultModelDir as shippedModelDir } from '../model/shipped.js';
@@ -111,7 +111,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
           } finally {
             measuring?.done();
           }
-          for (const w of sv.warps) process.stderr.write(`asr transcribe: --vtln: ${opts.speakers === 'folder' ? `${w.speaker}: ` : ''}warp ${w.warp}\n`);
+          for (const w of sv.warps) process.stderr.write(`asr transcribe: --vtln: ${opts.speakers === 'folder' ? `${w.speaker}: ` : ''}warp ${w.warp} (${formatWarpScores(w.scores)})\n`);
           for (const t of sv.tooShort) {
             const who = opts.speakers === 'folder' ? `${t.speaker}: ` : '';
             process.stderr.write(`asr transcribe: --adapt-bn: ${who}${t.seconds.toFixed(1)} s of audio is under 10 s, so the model's BatchNorm statistics are kept\n`);

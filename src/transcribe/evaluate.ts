@@ -59,7 +59,7 @@ export interface EvalResult {
   /** With adaptEntropy: the speakers adapted, with their mean tokenEntropy in the first and last steps. */
   entropyAdapted?: { speaker: string; before: number; after: number }[];
   /** With vtln: each speaker's chosen warp. */
-  warps?: { speaker: string; warp: number }[];
+  warps?: { speaker: string; warp: number; scores: { warp: number; score: number }[] }[];
 }
 
 export interface EvaluateOptions extends TranscribeOptions {

@@ -30,7 +30,7 @@ export interface SpeakerViews {
   /** The view of each speaker that has one (others use the base recognizer). */
   views: Map<string, Recognizer>;
   /** With `vtln`: each speaker's chosen warp. */
-  warps: { speaker: string; warp: number }[];
+  warps: { speaker: string; warp: number; scores: { warp: number; score: number }[] }[];
   /** Speakers whose CMVN statistics were measured. */
   cmvnSpeakers: number;
   /** Speakers with their own BatchNorm statistics, and those with too little audio for them (seconds measured). */
@@ -71,8 +71,8 @@ export async function speakerViews(r: Recognizer, groups: Map<string, string[]>,
   try {
     if (opts.vtln) {
       for (const [spk, paths] of groups) {
-        const v = await selectVtlnWarp(r, paths, { pieceSeconds: opts.pieceSeconds, ...opts.vtln, onFile });
-        result.warps.push({ speaker: spk, warp: v.warp });
+        const v = await selectVtlnWarp(r, paths, { pieceSeconds: opts.pieceSeconds, speakerCmvn: opts.cmvn === 'speaker', ...opts.vtln, onFile });
+        result.warps.push({ speaker: spk, warp: v.warp, scores: v.scores });
         if (v.recognizer !== r) views.set(spk, v.recognizer);
       }
     }

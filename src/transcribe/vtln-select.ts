@@ -6,6 +6,7 @@ import { AsrError } from '../util/errors.js';
 import { posteriorsOf, segmentFeatures } from './acoustic.js';
 import type { Recognizer } from './recognizer.js';
 import { filePieces } from './speaker-cmvn.js';
+import { addSpeakerUtterance, emptySpeakerCmvn, speakerNormalize } from '../features/speaker-cmvn.js';
 
 /**
  * Unsupervised per-speaker VTLN: the frequency warp of the speaker's filterbank (Kaldi's --vtln-warp) chosen from a
@@ -23,12 +24,17 @@ export const DEFAULT_WARPS = [0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15];
 export interface VtlnSelectOptions {
   /** Candidate warps (default DEFAULT_WARPS). */
   warps?: number[];
-  /** At most this much of the speaker's audio is decoded per warp (seconds, default 60): the cost stays bounded. */
+  /** At most this much of the speaker's audio is decoded per warp (seconds, default 300): the cost stays bounded. */
   maxSeconds?: number;
   /** Files are read in pieces of at most this many seconds (default 20). */
   pieceSeconds?: number;
   /** Padded feature frames per forward (default 12000). */
   maxBatchFrames?: number;
+  /**
+   * Score each warp with the speaker's CMVN measured under that warp (what `--cmvn speaker` will use), not each
+   * piece's own statistics.
+   */
+  speakerCmvn?: boolean;
   onFile?: () => void;
 }
 
@@ -38,6 +44,23 @@ export interface VtlnSelection {
   warp: number;
   /** Mean natural-log word confidence per warp tried (NaN where no word was decoded). */
   scores: { warp: number; score: number }[];
+}
+
+/**
+ * The items in bit-reversed index order (0, n/2, n/4, 3n/4, ...): any prefix samples the whole list evenly, and
+ * the order is the same on every run.
+ */
+export function spreadOrder<T>(items: T[]): T[] {
+  const n = items.length;
+  let bits = 0;
+  while (1 << bits < n) bits++;
+  const out: T[] = [];
+  for (let i = 0; i < 1 << bits; i++) {
+    let r = 0;
+    for (let b = 0; b < bits; b++) if (i & (1 << b)) r |= 1 << (bits - 1 - b);
+    if (r < n) out.push(items[r]);
+  }
+  return out;
 }
 
 /** Fails unless every warp is a number in Kaldi's accepted range. */
@@ -59,10 +82,12 @@ export function warpedFeatures(c: FeatureConfig, warp: number): FeatureConfig {
 export async function selectVtlnWarp(r: Recognizer, paths: string[], opts: VtlnSelectOptions = {}): Promise<VtlnSelection> {
   const warps = opts.warps ?? DEFAULT_WARPS;
   checkWarps(warps);
-  const maxSeconds = opts.maxSeconds ?? 60;
+  const maxSeconds = opts.maxSeconds ?? 300;
   const pieces: Float32Array[] = [];
   let seconds = 0;
-  for (const path of paths) {
+  // files in a spread-out order, so that the first maxSeconds are not all one part of a sorted list (a manifest
+  // sorted by word gave one speaker only "zero" and "one" in its first minute)
+  for (const path of spreadOrder(paths)) {
     if (seconds >= maxSeconds) break;
     try {
       for await (const piece of filePieces(path, r.sampleRate, opts.pieceSeconds ?? 20)) {
@@ -77,7 +102,13 @@ export async function selectVtlnWarp(r: Recognizer, paths: string[], opts: VtlnS
   }
   const scores: { warp: number; score: number }[] = [];
   for (const warp of warps) {
-    const features = warpedFeatures(r.features, warp);
+    let features = warpedFeatures(r.features, warp);
+    if (opts.speakerCmvn) {
+      const acc = emptySpeakerCmvn(r.model.config.inputDim);
+      const raw = { ...features, normalize: 'none' as const };
+      for (const p of pieces) addSpeakerUtterance(acc, segmentFeatures(p, raw));
+      if (acc.count > 0) features = { ...features, normalize: speakerNormalize(acc) };
+    }
     const feats: FeatureMatrix[] = pieces.map((p) => segmentFeatures(p, features));
     let sum = 0;
     let words = 0;

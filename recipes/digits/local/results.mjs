@@ -8,23 +8,25 @@ const rows = [];
 // rows per test set from the least to the most constrained decoding
 // a mode ending in _spk is the same decoding with per-speaker CMVN (asr eval --cmvn speaker), one ending in _bn
 // with per-speaker BatchNorm statistics (asr eval --adapt-bn); _spk_bn both; a final _ent adds per-speaker entropy
-// minimisation (asr eval --adapt-entropy 50)
-const parseMode = (m) => {
+// minimisation (asr eval --adapt-entropy 50), and a _vtln after everything per-speaker VTLN warps (--vtln auto)
+const parseMode = (m0) => {
+  const vtln = m0.endsWith('_vtln');
+  const m = vtln ? m0.slice(0, -5) : m0;
   const ent = m.endsWith('_ent');
   const m1 = ent ? m.slice(0, -4) : m;
   const bn = m1.endsWith('_bn');
   const rest = bn ? m1.slice(0, -3) : m1;
   const spk = rest.endsWith('_spk');
-  return { mode: spk ? rest.slice(0, -4) : rest, spk, bn, ent };
+  return { mode: spk ? rest.slice(0, -4) : rest, spk, bn, ent, vtln };
 };
 const modeRank = (f) => {
-  const { mode, spk, bn, ent } = parseMode(f.split('.')[1]);
-  return ['greedy', 'lm', 'single', 'grammar', 'ten'].indexOf(mode) + (spk ? 10 : 0) + (bn ? 20 : 0) + (ent ? 40 : 0);
+  const { mode, spk, bn, ent, vtln } = parseMode(f.split('.')[1]);
+  return ['greedy', 'lm', 'single', 'grammar', 'ten'].indexOf(mode) + (spk ? 10 : 0) + (bn ? 20 : 0) + (ent ? 40 : 0) + (vtln ? 80 : 0);
 };
 const byRow = (a, b) => a.split('.')[0].localeCompare(b.split('.')[0]) || modeRank(a) - modeRank(b);
 for (const f of readdirSync(evalDir).filter((f) => f.endsWith('.txt')).sort(byRow)) {
   const [set, fullMode] = f.replace(/\.txt$/, '').split('.');
-  const { mode, spk, bn, ent } = parseMode(fullMode);
+  const { mode, spk, bn, ent, vtln } = parseMode(fullMode);
   const text = readFileSync(join(evalDir, f), 'utf8');
   const wer = /^%WER (\S+) \[ (.*) \]/m.exec(text);
   const cer = /^%CER (\S+)/m.exec(text);
@@ -34,8 +36,8 @@ for (const f of readdirSync(evalDir).filter((f) => f.endsWith('.txt')).sort(byRo
   // the summary line (time, backend), not the per-speaker lines --adapt-entropy writes before it
   const info = (/^asr eval: \d+ utterances.*$/m.exec(logText) ?? /^asr eval: .*$/m.exec(logText))?.[0] ?? '';
   const manifest = set.startsWith('fsdd_') ? `data/fsdd/${set.slice(5)}.jsonl` : `data/${set}.jsonl`;
-  runs.push(`asr eval --model ${modelDir} --manifest ${manifest} ${mode === 'greedy' ? '--greedy' : `--lm data/lm/${{ lm: 'digits', single: 'single', grammar: 'one_digit', ten: 'ten_digit' }[mode] ?? mode}.arpa ${decode}`}${spk ? ' --cmvn speaker' : ''}${bn ? ' --adapt-bn' : ''}${ent ? ' --adapt-entropy 50' : ''}\n  # ${info}`);
-  rows.push(`| ${set} | ${{ lm: 'beam + digit-string 3-gram', single: 'beam + single-digit bigram', grammar: 'beam + one-digit grammar (closed LM)', ten: 'beam + ten-word grammar of FSDD\'s labels, no "oh" (closed LM)', greedy: 'greedy, no LM' }[mode] ?? mode}${spk ? ', speaker CMVN' : ''}${bn ? ', speaker BatchNorm statistics' : ''}${ent ? ', speaker entropy minimisation' : ''} | ${wer?.[1] ?? '?'} | ${wer?.[2] ?? ''} | ${ser?.[1] ?? '?'} | ${cer?.[1] ?? '?'} |`);
+  runs.push(`asr eval --model ${modelDir} --manifest ${manifest} ${mode === 'greedy' ? '--greedy' : `--lm data/lm/${{ lm: 'digits', single: 'single', grammar: 'one_digit', ten: 'ten_digit' }[mode] ?? mode}.arpa ${decode}`}${spk ? ' --cmvn speaker' : ''}${bn ? ' --adapt-bn' : ''}${ent ? ' --adapt-entropy 50' : ''}${vtln ? ' --vtln auto' : ''}\n  # ${info}`);
+  rows.push(`| ${set} | ${{ lm: 'beam + digit-string 3-gram', single: 'beam + single-digit bigram', grammar: 'beam + one-digit grammar (closed LM)', ten: 'beam + ten-word grammar of FSDD\'s labels, no "oh" (closed LM)', greedy: 'greedy, no LM' }[mode] ?? mode}${spk ? ', speaker CMVN' : ''}${bn ? ', speaker BatchNorm statistics' : ''}${ent ? ', speaker entropy minimisation' : ''}${vtln ? ', speaker VTLN warp' : ''} | ${wer?.[1] ?? '?'} | ${wer?.[2] ?? ''} | ${ser?.[1] ?? '?'} | ${cer?.[1] ?? '?'} |`);
 }
 // the validation curve of each training pass: the base run and, when the model is another experiment's (the
 // fine-tuning pass), that one too
