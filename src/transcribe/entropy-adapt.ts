@@ -3,7 +3,7 @@ import type { FeatureMatrix } from '../features/matrix.js';
 import { forward, type AcousticModel } from '../model/index.js';
 import { paddedBatch, segmentFeatures } from './acoustic.js';
 import type { Recognizer } from './recognizer.js';
-import { filePieces } from './speaker-cmvn.js';
+import { readSpeakerAudio } from './speaker-cmvn.js';
 import { bucketBatches } from '../train/batching.js';
 import { createRng } from '../util/random.js';
 
@@ -123,21 +123,8 @@ function shuffled<T>(items: T[], seed: number): T[] {
  * are skipped here: the recognition pass reports them.
  */
 export async function entropyAdaptedView(r: Recognizer, paths: string[], opts: EntropyAdaptOptions = {}): Promise<EntropyAdaptedView> {
-  const maxSeconds = opts.maxSeconds ?? 300;
-  const feats: FeatureMatrix[] = [];
-  let seconds = 0;
-  for (const path of paths) {
-    if (seconds >= maxSeconds) break;
-    try {
-      for await (const piece of filePieces(path, r.sampleRate, opts.pieceSeconds ?? 20)) {
-        feats.push(segmentFeatures(piece, r.features));
-        seconds += piece.length / r.sampleRate;
-      }
-    } catch {
-      // reported when it is transcribed
-    }
-    opts.onFile?.();
-  }
+  const { pieces, seconds } = await readSpeakerAudio(paths, r.sampleRate, { maxSeconds: opts.maxSeconds ?? 300, pieceSeconds: opts.pieceSeconds, onFile: opts.onFile });
+  const feats: FeatureMatrix[] = pieces.map((p) => segmentFeatures(p, r.features));
   if (seconds < (opts.minSeconds ?? 10) || feats.length === 0) return { recognizer: r, seconds, adapted: false, entropyBefore: NaN, entropyAfter: NaN };
   const names = adaptableParameterNames(r.model);
   const model = modelWithOwnParameters(r.model, names);

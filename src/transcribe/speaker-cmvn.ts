@@ -49,6 +49,33 @@ export async function* filePieces(path: string, rate: number, pieceSeconds: numb
 }
 
 /**
+ * The pieces (filePieces) of the files at `paths`, in order, until at least `maxSeconds` have been read: one
+ * speaker's audio for an adaptation pass that must hold it in memory. A file that cannot be read is skipped here: the
+ * transcription pass reports it.
+ */
+export async function readSpeakerAudio(
+  paths: string[],
+  rate: number,
+  opts: { maxSeconds: number; pieceSeconds?: number; onFile?: () => void },
+): Promise<{ pieces: Float32Array[]; seconds: number }> {
+  const pieces: Float32Array[] = [];
+  let seconds = 0;
+  for (const path of paths) {
+    if (seconds >= opts.maxSeconds) break;
+    try {
+      for await (const piece of filePieces(path, rate, opts.pieceSeconds ?? 20)) {
+        pieces.push(piece);
+        seconds += piece.length / rate;
+      }
+    } catch {
+      // reported when it is transcribed
+    }
+    opts.onFile?.();
+  }
+  return { pieces, seconds };
+}
+
+/**
  * Adds a file's raw features to `acc`: a file up to `pieceSeconds` as one utterance (exactly the features the
  * recognizer computes for it, edge padding included), a longer one in pieces of that length.
  */

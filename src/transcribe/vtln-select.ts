@@ -5,7 +5,7 @@ import { createRng } from '../util/random.js';
 import { AsrError } from '../util/errors.js';
 import { posteriorsOf, segmentFeatures } from './acoustic.js';
 import type { Recognizer } from './recognizer.js';
-import { filePieces } from './speaker-cmvn.js';
+import { readSpeakerAudio } from './speaker-cmvn.js';
 import { addSpeakerUtterance, emptySpeakerCmvn, speakerNormalize } from '../features/speaker-cmvn.js';
 
 /**
@@ -82,24 +82,9 @@ export function warpedFeatures(c: FeatureConfig, warp: number): FeatureConfig {
 export async function selectVtlnWarp(r: Recognizer, paths: string[], opts: VtlnSelectOptions = {}): Promise<VtlnSelection> {
   const warps = opts.warps ?? DEFAULT_WARPS;
   checkWarps(warps);
-  const maxSeconds = opts.maxSeconds ?? 300;
-  const pieces: Float32Array[] = [];
-  let seconds = 0;
   // files in a spread-out order, so that the first maxSeconds are not all one part of a sorted list (a manifest
   // sorted by word gave one speaker only "zero" and "one" in its first minute)
-  for (const path of spreadOrder(paths)) {
-    if (seconds >= maxSeconds) break;
-    try {
-      for await (const piece of filePieces(path, r.sampleRate, opts.pieceSeconds ?? 20)) {
-        pieces.push(piece);
-        seconds += piece.length / r.sampleRate;
-        if (seconds >= maxSeconds) break;
-      }
-    } catch {
-      // reported when it is transcribed
-    }
-    opts.onFile?.();
-  }
+  const { pieces } = await readSpeakerAudio(spreadOrder(paths), r.sampleRate, { maxSeconds: opts.maxSeconds ?? 300, pieceSeconds: opts.pieceSeconds, onFile: opts.onFile });
   const scores: { warp: number; score: number }[] = [];
   for (const warp of warps) {
     let features = warpedFeatures(r.features, warp);
