@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { EntropyAdaptOptions, VtlnSelectOptions } from '../transcribe/index.js';
+import type { EntropyAdaptOptions, VtlnSelectOptions, WarpScore } from '../transcribe/index.js';
 import { AsrError } from '../util/errors.js';
 import { parsePositiveInt, parsePositiveNumber } from './run.js';
 
@@ -45,6 +45,6 @@ export function vtlnFrom(value: string | undefined): VtlnSelectOptions | undefin
 }
 
 /** The scores behind a chosen warp, for the log line: "mean log word confidence 0.9: -0.0564, 1: -0.0699, ...". */
-export function formatWarpScores(scores: { warp: number; score: number }[]): string {
+export function formatWarpScores(scores: WarpScore[]): string {
   return 'mean log word confidence ' + scores.map((s) => `${s.warp}: ${Number.isFinite(s.score) ? s.score.toFixed(4) : '-'}`).join(', ');
 }

@@ -1,4 +1,4 @@
-import type { FeatureConfig } from '../features/config-file.js';
+import { normalizeByStats, type FeatureConfig } from '../features/config-file.js';
 import type { FeatureMatrix } from '../features/matrix.js';
 import { bucketBatches } from '../train/batching.js';
 import { createRng } from '../util/random.js';
@@ -45,7 +45,13 @@ export interface VtlnSelection {
   recognizer: Recognizer;
   warp: number;
   /** Mean natural-log word confidence per warp tried (NaN where no word was decoded). */
-  scores: { warp: number; score: number }[];
+  scores: WarpScore[];
+}
+
+/** One candidate warp and its score (mean natural-log word confidence). */
+export interface WarpScore {
+  warp: number;
+  score: number;
 }
 
 /**
@@ -87,16 +93,20 @@ export async function selectVtlnWarp(r: Recognizer, paths: string[], opts: VtlnS
   // files in a spread-out order, so that the first maxSeconds are not all one part of a sorted list (a manifest
   // sorted by word gave one speaker only "zero" and "one" in its first minute)
   const { pieces } = await readSpeakerAudio(spreadOrder(paths), r.sampleRate, { maxSeconds: opts.maxSeconds ?? 300, pieceSeconds: opts.pieceSeconds, onFile: opts.onFile });
-  const scores: { warp: number; score: number }[] = [];
+  const scores: WarpScore[] = [];
   for (const warp of warps) {
-    let features = warpedFeatures(r.features, warp);
+    const features = warpedFeatures(r.features, warp);
+    let feats: FeatureMatrix[];
     if (opts.speakerCmvn) {
+      // raw features once: measured for the speaker's statistics, then normalised by them in place
+      feats = pieces.map((p) => segmentFeatures(p, { ...features, normalize: 'none' }));
       const acc = emptySpeakerCmvn(r.model.config.inputDim);
-      const raw = { ...features, normalize: 'none' as const };
-      for (const p of pieces) addSpeakerUtterance(acc, segmentFeatures(p, raw));
-      if (acc.count > 0) features = { ...features, normalize: speakerNormalize(acc) };
-    }
-    const feats: FeatureMatrix[] = pieces.map((p) => segmentFeatures(p, features));
+      for (const f of feats) addSpeakerUtterance(acc, f);
+      if (acc.count > 0) {
+        const { mean, std } = speakerNormalize(acc);
+        for (const f of feats) normalizeByStats(f, mean, std);
+      } else feats = pieces.map((p) => segmentFeatures(p, features));
+    } else feats = pieces.map((p) => segmentFeatures(p, features));
     let sum = 0;
     let words = 0;
     const batches = bucketBatches(feats.map((f) => f.numFrames), opts.maxBatchFrames ?? 12000, createRng(1), { jitter: 0, shuffle: false });
