@@ -136,9 +136,16 @@ describe('asr eval', () => {
     // --vtln chooses one warp per speaker from the list given, and stacks with speaker CMVN
     const v = asr(['eval', '--model', model, '--manifest', m, '--greedy', '--cmvn', 'speaker', '--vtln', '0.9,1.1']);
     expect(v.code, v.stderr).toBe(0);
-    expect(v.stderr).toMatch(/asr eval: --vtln: speaker awb: warp (0\.9|1\.1) \(mean log word confidence 0\.9: (-?\d+\.\d{4}|-), 1\.1: (-?\d+\.\d{4}|-)\)\n/);
+    expect(v.stderr).toMatch(/asr eval: --vtln: speaker awb: warp (0\.9|1\.1) \(mean log spike posterior 0\.9: (-?\d+\.\d{4}|-), 1\.1: (-?\d+\.\d{4}|-)\)\n/);
     expect(v.stderr).toMatch(/asr eval: --vtln: speaker rms: warp (0\.9|1\.1) \(/);
     expect(v.stderr).toMatch(/speaker CMVN \(2 speakers\)/);
+    // the decoder's word confidences instead, on request
+    const w = asr(['eval', '--model', model, '--manifest', m, '--greedy', '--vtln', '0.9,1.1', '--vtln-criterion', 'words']);
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stderr).toMatch(/asr eval: --vtln: speaker awb: warp (0\.9|1\.1) \(mean log word confidence 0\.9: /);
+    const wb = asr(['eval', '--model', model, '--manifest', m, '--greedy', '--vtln', 'auto', '--vtln-criterion', 'best']);
+    expect(wb.code).not.toBe(0);
+    expect(wb.stderr.trim()).toBe('asr: error: --vtln-criterion: expected frames or words, got "best"');
     const nv = asr(['eval', '--model', model, '--manifest', manifest, '--greedy', '--vtln', 'auto']);
     expect(nv.code, nv.stderr).toBe(0);
     expect(nv.stderr).toMatch(/test\.jsonl: no line has a "speaker" field, so no VTLN warp was chosen/);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { initBackend } from '../src/backend/index.js';
 import { loadAudio, resample, writeWav } from '../src/audio/index.js';
 import { vtlnFrom } from '../src/cli/adapt.js';
-import { checkWarps, DEFAULT_WARPS, disposeRecognizer, loadRecognizer, selectVtlnWarp, spreadOrder, transcribeFile } from '../src/transcribe/index.js';
+import { checkWarps, DEFAULT_WARPS, disposeRecognizer, loadRecognizer, selectVtlnWarp, spikeLogPosteriors, spreadOrder, transcribeFile } from '../src/transcribe/index.js';
 import { buildOnce } from './helpers/build.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -23,6 +23,26 @@ describe('--vtln parsing', () => {
     expect(() => checkWarps([0.9, 2])).toThrow('VTLN: warp factor 2 is outside 0.5-1.5');
     expect(() => checkWarps([])).toThrow('VTLN: no warp factors to try');
     expect(DEFAULT_WARPS).toContain(1);
+    expect(vtlnFrom('auto', 'words')).toEqual({ criterion: 'words' });
+    expect(vtlnFrom('0.9,1.1', 'frames')).toEqual({ warps: [0.9, 1.1], criterion: 'frames' });
+    expect(vtlnFrom(undefined, 'frames')).toBeUndefined();
+    expect(() => vtlnFrom('auto', 'likelihood')).toThrow('--vtln-criterion: expected frames or words, got "likelihood"');
+  });
+});
+
+describe('spikeLogPosteriors', () => {
+  it('averages only the frames whose best token is not blank, by that token', () => {
+    const ln = Math.log;
+    // 4 frames x 3 tokens (blank 0): blank, token 1 at 0.7, blank, token 2 at 0.5
+    const data = Float32Array.from([0.9, 0.05, 0.05, 0.2, 0.7, 0.1, 0.8, 0.1, 0.1, 0.3, 0.2, 0.5].map(ln));
+    const s = spikeLogPosteriors({ data, frames: 4, vocab: 3 }, 0);
+    expect(s.count).toBe(2);
+    expect(s.sum).toBeCloseTo(ln(0.7) + ln(0.5), 5);
+    // with token 2 as the blank, frames 0, 1 and 2 are the spikes
+    const t = spikeLogPosteriors({ data, frames: 4, vocab: 3 }, 2);
+    expect(t.count).toBe(3);
+    expect(t.sum).toBeCloseTo(ln(0.9) + ln(0.7) + ln(0.8), 5);
+    expect(spikeLogPosteriors({ data, frames: 0, vocab: 3 }, 0)).toEqual({ sum: 0, count: 0 });
   });
 });
 
@@ -41,11 +61,12 @@ describe.skipIf(!existsSync(join(DIGITS, 'config.json')))('selectVtlnWarp with m
     await writeWav(slow, resample(samples, 13920, 16000), 16000);
   }, 60_000);
 
-  it('picks a lower warp for raised formants than for lowered ones, and the view uses it', async () => {
+  it.each(['frames', 'words'] as const)('picks a lower warp for raised formants than for lowered ones, and the view uses it (%s)', async (criterion) => {
     const r = loadRecognizer(DIGITS);
     try {
-      const a = await selectVtlnWarp(r, [fast]);
-      const b = await selectVtlnWarp(r, [slow]);
+      const a = await selectVtlnWarp(r, [fast], { criterion });
+      const b = await selectVtlnWarp(r, [slow], { criterion });
+      expect(a.criterion).toBe(criterion);
       expect(a.scores.map((s) => s.warp)).toEqual(DEFAULT_WARPS);
       for (const s of [...a.scores, ...b.scores]) expect(s.score).toBeLessThanOrEqual(0);
       expect(a.warp).toBeLessThan(b.warp);

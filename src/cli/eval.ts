@@ -21,6 +21,7 @@ interface EvalCliOptions extends DecodeFlags, EntropyAdaptFlags {
   adaptMinSeconds?: string;
   by?: string;
   vtln?: string;
+  vtlnCriterion?: string;
 }
 
 const pct = (num: number, den: number): number | null => (den > 0 ? Number(((100 * num) / den).toFixed(4)) : null);
@@ -78,7 +79,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         const backend = await initBackend({ backend: opts.backend });
         const cmvn = parseCmvnMode(opts.cmvn);
         const adaptEntropy = entropyAdaptFrom(opts);
-        const vtln = vtlnFrom(opts.vtln);
+        const vtln = vtlnFrom(opts.vtln, opts.vtlnCriterion);
         const r = recognizerFromFlags(cmd, dir, opts);
         const progress = createProgress('eval');
         const measuring = createProgress(opts.adaptBn || adaptEntropy || vtln ? 'speaker adaptation' : 'speaker CMVN');
@@ -109,7 +110,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         if (opts.adaptBn && !res.adaptedSpeakers) process.stderr.write(`asr eval: warning: ${opts.manifest}: no speaker has 10 s of audio (or no line has a "speaker" field), so the model's BatchNorm statistics were kept\n`);
         if (adaptEntropy && (res.entropyAdapted ?? []).length === 0) process.stderr.write(`asr eval: warning: ${opts.manifest}: no speaker has ${opts.adaptMinSeconds ?? '10'} s of audio (or no line has a "speaker" field), so no model was adapted\n`);
         if (vtln && (res.warps ?? []).length === 0) process.stderr.write(`asr eval: warning: ${opts.manifest}: no line has a "speaker" field, so no VTLN warp was chosen\n`);
-        for (const w of res.warps ?? []) process.stderr.write(`asr eval: --vtln: speaker ${w.speaker}: warp ${w.warp} (${formatWarpScores(w.scores)})\n`);
+        for (const w of res.warps ?? []) process.stderr.write(`asr eval: --vtln: speaker ${w.speaker}: warp ${w.warp} (${formatWarpScores(w.scores, w.criterion)})\n`);
         for (const a of res.entropyAdapted ?? []) process.stderr.write(`asr eval: --adapt-entropy: speaker ${a.speaker}: word entropy ${a.before.toFixed(4)} (first steps) -> ${a.after.toFixed(4)} (last steps)\n`);
         process.stdout.write(`${formatKaldiSummary(res.wer, res.failed, 'WER')}\n`);
         const cer = formatKaldiSummary(res.cer, res.failed, 'CER').split('\n')[0];

@@ -21,6 +21,7 @@ export type DecodeFlags = Parameters<typeof decodeOptionsFrom>[0];
 
 interface TranscribeCliOptions extends DecodeFlags, EntropyAdaptFlags {
   vtln?: string;
+  vtlnCriterion?: string;
   model?: string;
   format: string;
   outputDir?: string;
@@ -89,7 +90,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
         const vad = vadKind === undefined ? undefined : await createVad({ kind: vadKind });
         const cmvn = parseCmvnMode(opts.cmvn);
         const adaptEntropy = entropyAdaptFrom(opts);
-        const vtln = vtlnFrom(opts.vtln);
+        const vtln = vtlnFrom(opts.vtln, opts.vtlnCriterion);
         const base = recognizerFromFlags(cmd, dir, opts);
         if (opts.speakers !== 'one' && opts.speakers !== 'folder') throw new AsrError(`--speakers must be "one" or "folder", got "${opts.speakers}"`);
         // speaker -> files: all inputs, or each file's folder
@@ -111,7 +112,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
           } finally {
             measuring?.done();
           }
-          for (const w of sv.warps) process.stderr.write(`asr transcribe: --vtln: ${opts.speakers === 'folder' ? `${w.speaker}: ` : ''}warp ${w.warp} (${formatWarpScores(w.scores)})\n`);
+          for (const w of sv.warps) process.stderr.write(`asr transcribe: --vtln: ${opts.speakers === 'folder' ? `${w.speaker}: ` : ''}warp ${w.warp} (${formatWarpScores(w.scores, w.criterion)})\n`);
           for (const t of sv.tooShort) {
             const who = opts.speakers === 'folder' ? `${t.speaker}: ` : '';
             process.stderr.write(`asr transcribe: --adapt-bn: ${who}${t.seconds.toFixed(1)} s of audio is under 10 s, so the model's BatchNorm statistics are kept\n`);

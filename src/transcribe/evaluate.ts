@@ -9,7 +9,7 @@ import type { FeatureMatrix } from '../features/matrix.js';
 import type { CmvnMode } from './speaker-cmvn.js';
 import { speakerViews } from './speaker-views.js';
 import type { EntropyAdaptOptions } from './entropy-adapt.js';
-import type { VtlnSelectOptions, WarpScore } from './vtln-select.js';
+import type { SpeakerWarp, VtlnSelectOptions } from './vtln-select.js';
 
 /** The mono samples of a file at `rate`, read in chunks. */
 async function readSamples(path: string, rate: number): Promise<Float32Array> {
@@ -59,7 +59,7 @@ export interface EvalResult {
   /** With adaptEntropy: the speakers adapted, with their mean tokenEntropy in the first and last steps. */
   entropyAdapted?: { speaker: string; before: number; after: number }[];
   /** With vtln: each speaker's chosen warp. */
-  warps?: { speaker: string; warp: number; scores: WarpScore[] }[];
+  warps?: SpeakerWarp[];
 }
 
 export interface EvaluateOptions extends TranscribeOptions {

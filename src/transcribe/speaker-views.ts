@@ -3,7 +3,7 @@ import { assertBatchNormAdaptable, batchNormView } from './batchnorm-adapt.js';
 import { entropyAdaptedView, type EntropyAdaptOptions } from './entropy-adapt.js';
 import type { Recognizer } from './recognizer.js';
 import { assertSpeakerCmvnApplies, speakerView, type CmvnMode } from './speaker-cmvn.js';
-import { checkWarps, DEFAULT_WARPS, selectVtlnWarp, type VtlnSelectOptions, type WarpScore } from './vtln-select.js';
+import { checkWarps, DEFAULT_WARPS, selectVtlnWarp, type SpeakerWarp, type VtlnSelectOptions } from './vtln-select.js';
 
 /**
  * Per-speaker views of a recognizer: speaker CMVN and/or BatchNorm statistics measured on each speaker's files
@@ -30,7 +30,7 @@ export interface SpeakerViews {
   /** The view of each speaker that has one (others use the base recognizer). */
   views: Map<string, Recognizer>;
   /** With `vtln`: each speaker's chosen warp. */
-  warps: { speaker: string; warp: number; scores: WarpScore[] }[];
+  warps: SpeakerWarp[];
   /** Speakers whose CMVN statistics were measured. */
   cmvnSpeakers: number;
   /** Speakers with their own BatchNorm statistics, and those with too little audio for them (seconds measured). */
@@ -72,7 +72,7 @@ export async function speakerViews(r: Recognizer, groups: Map<string, string[]>,
     if (opts.vtln) {
       for (const [spk, paths] of groups) {
         const v = await selectVtlnWarp(r, paths, { pieceSeconds: opts.pieceSeconds, speakerCmvn: opts.cmvn === 'speaker', ...opts.vtln, onFile });
-        result.warps.push({ speaker: spk, warp: v.warp, scores: v.scores });
+        result.warps.push({ speaker: spk, warp: v.warp, scores: v.scores, criterion: v.criterion });
         if (v.recognizer !== r) views.set(spk, v.recognizer);
       }
     }
