@@ -60,11 +60,8 @@ export interface VtlnSelection {
 }
 
 /** The warp chosen for one speaker, with every candidate's score. */
-export interface SpeakerWarp {
+export interface SpeakerWarp extends Omit<VtlnSelection, 'recognizer'> {
   speaker: string;
-  warp: number;
-  scores: WarpScore[];
-  criterion: VtlnCriterion;
 }
 
 /** One candidate warp and its score (a mean natural-log posterior or confidence: higher is surer). */
