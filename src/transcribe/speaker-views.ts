@@ -71,9 +71,9 @@ export async function speakerViews(r: Recognizer, groups: Map<string, string[]>,
   try {
     if (opts.vtln) {
       for (const [spk, paths] of groups) {
-        const v = await selectVtlnWarp(r, paths, { pieceSeconds: opts.pieceSeconds, speakerCmvn: opts.cmvn === 'speaker', ...opts.vtln, onFile });
-        result.warps.push({ speaker: spk, warp: v.warp, scores: v.scores, criterion: v.criterion });
-        if (v.recognizer !== r) views.set(spk, v.recognizer);
+        const { recognizer, ...chosen } = await selectVtlnWarp(r, paths, { pieceSeconds: opts.pieceSeconds, speakerCmvn: opts.cmvn === 'speaker', ...opts.vtln, onFile });
+        result.warps.push({ speaker: spk, ...chosen });
+        if (recognizer !== r) views.set(spk, recognizer);
       }
     }
     if (opts.cmvn === 'speaker') {

@@ -18,7 +18,7 @@ import { addSpeakerUtterance, emptySpeakerCmvn, speakerNormalize } from '../feat
  *
  * Why: the digits model learnt from mostly male voices. On the reserved female voice (slt), warping its features
  * by 0.85-0.9 took flite slt from 6.61 to 4.68 % and festival slt from 5.23 to 2.26 % WER (fixed warps, measured);
- * the mean log confidence peaked at the best warp for slt and at 1.0 for a male voice. Scored under per-utterance
+ * both scores peaked at the best warp for slt and at 1.0 for a male voice. Scored under per-utterance
  * CMVN the curve of a poorly recognised real speaker (FSDD) can have two peaks; under the speaker's own CMVN it had
  * one for each of FSDD's six, hence `speakerCmvn`.
  */
@@ -34,7 +34,7 @@ export const DEFAULT_WARPS = [0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15];
 export interface VtlnSelectOptions {
   /** Candidate warps (default DEFAULT_WARPS). */
   warps?: number[];
-  /** At most this much of the speaker's audio is decoded per warp (seconds, default 300): the cost stays bounded. */
+  /** At most this much of the speaker's audio is scored per warp (seconds, default 300): the cost stays bounded. */
   maxSeconds?: number;
   /** Files are read in pieces of at most this many seconds (default 20). */
   pieceSeconds?: number;
