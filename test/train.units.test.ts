@@ -233,6 +233,41 @@ describe('config and manifests', () => {
 });
 
 describe('training loop', () => {
+  it('train.features.cmvnShrinkFrames: the prior is the training set\'s average statistics, used in training and written to features.json', async () => {
+    const manifest = synthUtterances(['one two', 'three']);
+    const exp = join(mkdtempSync(join(tmpdir(), 'asr-shrink-')), 'exp');
+    const logs: string[] = [];
+    await runTraining({
+      configFile: tinyConfig({ epochs: 1, maxSteps: 1, features: { cmvnShrinkFrames: 30 } }),
+      trainManifest: manifest, validManifest: manifest, outDir: exp, resume: false, skipBad: false, backend: 'wasm', log: (l) => logs.push(l),
+    });
+    expect(logs.some((l) => /CMVN shrunk toward the training set's average statistics, weight 30 frames/.test(l))).toBe(true);
+    const written = JSON.parse(readFileSync(join(exp, 'final', 'features.json'), 'utf8')) as { cmvnShrink: { mean: number[]; std: number[]; frames: number } };
+    expect(written.cmvnShrink.frames).toBe(30);
+    // the average of the two utterances' own means, computed here from the raw features
+    const utts = loadUtterances(manifest, createCharTokenizer(), modelConfig({ vocabSize: 29 }), false).utterances;
+    const src = new FeatureSource(80, false);
+    let mean7 = 0;
+    for (const u of utts) {
+      const m = await src.raw(u);
+      let a = 0;
+      for (let t = 0; t < m.numFrames; t++) a += m.data[t * 80 + 7];
+      mean7 += a / m.numFrames / utts.length;
+    }
+    expect(written.cmvnShrink.mean[7]).toBeCloseTo(mean7, 3);
+    // features shrunk toward it no longer have mean 0 in every column, unlike plain per-utterance CMVN
+    const shrunk = await new FeatureSource(80, false, { lowFreq: 20, highFreq: 0, cmvnShrink: written.cmvnShrink }).features(utts[1], null, null);
+    const colMean = (d: number): number => {
+      let a = 0;
+      for (let t = 0; t < shrunk.numFrames; t++) a += shrunk.data[t * 80 + d];
+      return a / shrunk.numFrames;
+    };
+    expect(Math.max(...Array.from({ length: 80 }, (_, d) => Math.abs(colMean(d))))).toBeGreaterThan(0.01);
+    const f = join(mkdtempSync(join(tmpdir(), 'asr-shrink-cfg-')), 'c.json');
+    writeFileSync(f, JSON.stringify({ train: { features: { cmvnShrinkFrames: -1 } } }));
+    expect(() => readExperimentConfig(f)).toThrow(/train.features.cmvnShrinkFrames must be a number of frames >= 0/);
+  });
+
   it('leaks no tensors across steps, and frees everything at the end', async () => {
     buildOnce();
     const manifest = synthUtterances(['one two', 'three']);

@@ -13,18 +13,38 @@ export function registerCmvn(program: Command, setExitCode: (code: number) => vo
     .command('cmvn')
     .description(
       'accumulate global CMVN statistics (count, sum, sum of squares) over a JSONL manifest; or, with --streaming-prior DIR, ' +
-        "the average per-utterance statistics a streaming front end starts from, written into DIR's features.json",
+        "the average per-utterance statistics a streaming front end starts from, written into DIR's features.json; " +
+        'or, with --shrink-prior DIR, those each segment\'s own statistics are shrunk toward',
     )
     .requiredOption('--manifest <file>', 'NeMo-style JSONL manifest (audio_filepath relative to it)')
     .option('--output <file>', 'statistics JSON, used by `asr features --cmvn FILE` and training')
     .option('--streaming-prior <dir>', "a model directory (utterance CMVN): add the prior to its features.json, computed with the model's own feature options")
-    .option('--limit <n>', 'with --streaming-prior: utterances used', '500')
-    .option('--stride <n>', 'with --streaming-prior: use every n-th manifest entry', '1')
+    .option('--shrink-prior <dir>', "a model directory (utterance CMVN): add a cmvnShrink prior to its features.json (each segment's statistics shrunk toward the manifest's average ones), computed as transcription computes features, edge padding included")
+    .option('--shrink-frames <n>', "with --shrink-prior: the prior's weight in frames", '50')
+    .option('--limit <n>', 'with --streaming-prior or --shrink-prior: utterances used', '500')
+    .option('--stride <n>', 'with --streaming-prior or --shrink-prior: use every n-th manifest entry', '1')
     .option('--type <type>', 'fbank or mfcc', 'fbank');
   for (const [flag, , kind, help] of KALDI_OPTIONS) cmd.option(kind === 'bool' ? `${flag} [bool]` : `${flag} <value>`, help);
-  cmd.action(async (opts: { manifest: string; output?: string; streamingPrior?: string; limit: string; stride: string; type: string; [k: string]: unknown }) => {
+  cmd.action(async (opts: { manifest: string; output?: string; streamingPrior?: string; shrinkPrior?: string; shrinkFrames: string; limit: string; stride: string; type: string; [k: string]: unknown }) => {
     setExitCode(
       await runCommand(async () => {
+        if (opts.shrinkPrior !== undefined && opts.streamingPrior !== undefined) throw new AsrError('asr cmvn: give --streaming-prior or --shrink-prior, not both');
+        if (opts.shrinkPrior !== undefined) {
+          const dir = opts.shrinkPrior;
+          const config = readFeatureConfig(dir, readModelConfig(dir).inputDim);
+          if (config.normalize !== 'utterance') throw new AsrError(`${dir}: features.json normalizes by "${JSON.stringify(config.normalize)}": a shrink prior is only for "utterance" CMVN`);
+          const limit = Number(opts.limit);
+          const stride = Number(opts.stride);
+          const frames = Number(opts.shrinkFrames);
+          if (!(limit >= 1) || !(stride >= 1)) throw new AsrError('--limit and --stride must be at least 1');
+          if (!(frames >= 0) || !Number.isFinite(frames)) throw new AsrError(`--shrink-frames must be a number >= 0, got "${opts.shrinkFrames}"`);
+          const progress = createProgress('cmvn');
+          const prior = await streamingPriorFromManifest(opts.manifest, config, { limit, stride, frames, padEdges: true, onProgress: (n) => progress.update(n) });
+          progress.done();
+          await writeFeatureConfig(dir, { ...config, cmvnShrink: prior });
+          process.stderr.write(`asr cmvn: CMVN shrink prior (up to ${limit} utterances, every ${stride}; weight ${frames} frames) of ${opts.manifest} -> ${dir}/features.json\n`);
+          return;
+        }
         if (opts.streamingPrior !== undefined) {
           const dir = opts.streamingPrior;
           const config = readFeatureConfig(dir, readModelConfig(dir).inputDim);
@@ -39,7 +59,7 @@ export function registerCmvn(program: Command, setExitCode: (code: number) => vo
           process.stderr.write(`asr cmvn: streaming prior (up to ${limit} utterances, every ${stride}) of ${opts.manifest} -> ${dir}/features.json\n`);
           return;
         }
-        if (opts.output === undefined) throw new AsrError('asr cmvn: give --output FILE (or --streaming-prior DIR)');
+        if (opts.output === undefined) throw new AsrError('asr cmvn: give --output FILE (or --streaming-prior DIR, or --shrink-prior DIR)');
         const output = opts.output;
         if (opts.type !== 'fbank' && opts.type !== 'mfcc') throw new AsrError(`--type: expected fbank or mfcc, got '${opts.type}'`);
         const progress = createProgress('cmvn');

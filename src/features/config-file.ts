@@ -6,6 +6,7 @@ import { resolveFbankOptions, resolveMfccOptions, type MfccOptions } from './opt
 import type { FeatureType } from './extractor.js';
 import type { FeatureMatrix } from './matrix.js';
 import type { EdgePad } from './edge-pad.js';
+import { cmvnShrinkProblem, shrinkUtteranceStats, type CmvnShrink } from './cmvn-shrink.js';
 
 /** The model directory file that says how audio becomes the model's input features. */
 export const FEATURES_FILE = 'features.json';
@@ -18,6 +19,8 @@ export const FEATURES_FILE = 'features.json';
  * global CMVN (streaming-friendly: the same for every segment).
  * `streamingPrior` (optional, with "utterance"): the training utterances' average mean and standard deviation, which
  * the streaming front end blends in, as `frames` frames' worth, until it has heard enough speech (streaming-prior.ts).
+ * `cmvnShrink` (optional, with "utterance"): {"mean": [...], "std": [...], "frames": N}: each segment's statistics are
+ * shrunk toward this prior before normalising (cmvn-shrink.ts), for models of short clips.
  * `edgePad` (optional): {"seconds": s, "level": sd}: quiet noise added at both ends of every segment before its
  * features (edge-pad.ts), as the model was trained; word times are measured without it.
  */
@@ -26,6 +29,7 @@ export interface FeatureConfig {
   options: Partial<MfccOptions>;
   normalize: 'none' | 'utterance' | { mean: number[]; std: number[] };
   streamingPrior?: StreamingPrior;
+  cmvnShrink?: CmvnShrink;
   edgePad?: EdgePad;
 }
 
@@ -63,7 +67,7 @@ export function parseFeatureConfig(raw: unknown, source: string): FeatureConfig 
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('expected a JSON object');
   const o = raw as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['type', 'options', 'normalize', 'streamingPrior', 'edgePad'].includes(k)) fail(`unknown key '${k}'`);
+  for (const k of Object.keys(o)) if (!['type', 'options', 'normalize', 'streamingPrior', 'cmvnShrink', 'edgePad'].includes(k)) fail(`unknown key '${k}'`);
   const type = o.type ?? 'fbank';
   if (type !== 'fbank' && type !== 'mfcc') fail(`type must be "fbank" or "mfcc", got ${JSON.stringify(type)}`);
   const options = o.options ?? {};
@@ -90,6 +94,13 @@ export function parseFeatureConfig(raw: unknown, source: string): FeatureConfig 
     const frames = prior.frames ?? 200;
     if (typeof frames !== 'number' || !(frames >= 0)) fail('streamingPrior.frames must be a number >= 0');
     config.streamingPrior = { mean: prior.mean, std: prior.std, frames: frames as number };
+  }
+  if (o.cmvnShrink !== undefined) {
+    const problem = cmvnShrinkProblem(o.cmvnShrink);
+    if (problem !== null) fail(problem);
+    if (normalize !== 'utterance') fail('cmvnShrink needs "normalize": "utterance"');
+    const p = o.cmvnShrink as CmvnShrink;
+    config.cmvnShrink = { mean: p.mean, std: p.std, frames: p.frames };
   }
   if (o.edgePad !== undefined) {
     const p = o.edgePad as { seconds?: unknown; level?: unknown } | null;
@@ -133,6 +144,9 @@ export function readFeatureConfig(dir: string, inputDim: number): FeatureConfig 
   if (config.streamingPrior !== undefined && config.streamingPrior.mean.length !== dim) {
     throw fileError(path, `streamingPrior has ${config.streamingPrior.mean.length} values, the features have ${dim}`);
   }
+  if (config.cmvnShrink !== undefined && config.cmvnShrink.mean.length !== dim) {
+    throw fileError(path, `cmvnShrink has ${config.cmvnShrink.mean.length} values, the features have ${dim}`);
+  }
   return config;
 }
 
@@ -163,6 +177,7 @@ export function normalizeFeatures(m: FeatureMatrix, c: FeatureConfig): void {
     // floored so a constant band (digital silence) does not divide by zero
     std[d] = Math.sqrt(Math.max(sq[d] / T - mu[d] * mu[d], 1e-5));
   }
+  if (c.cmvnShrink !== undefined) shrinkUtteranceStats(mu, std, T, c.cmvnShrink);
   normalizeByStats(m, mu, std);
 }
 

@@ -18,4 +18,5 @@ export {
   type FeatureConfig, type StreamingPrior,
 } from './config-file.js';
 export { streamingPriorFromManifest } from './streaming-prior.js';
+export { shrinkUtteranceStats, cmvnShrinkProblem, type CmvnShrink } from './cmvn-shrink.js';
 export { emptySpeakerCmvn, addSpeakerUtterance, speakerNormalize, type SpeakerCmvn } from './speaker-cmvn.js';

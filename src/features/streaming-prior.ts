@@ -1,7 +1,11 @@
 import { readManifest } from '../data/manifest.js';
 import { fileError } from '../util/errors.js';
 import { extractFileFeatures } from './file.js';
-import type { FeatureConfig, StreamingPrior } from './config-file.js';
+import { featureSampleRate, type FeatureConfig, type StreamingPrior } from './config-file.js';
+import { loadAudio } from '../audio/load.js';
+import { padEdges } from './edge-pad.js';
+import { createFeatureExtractor } from './extractor.js';
+import { concatFrames, type FeatureMatrix } from './matrix.js';
 import { addSpeakerUtterance, emptySpeakerCmvn, speakerNormalize, type SpeakerCmvn } from './speaker-cmvn.js';
 
 /**
@@ -11,12 +15,14 @@ import { addSpeakerUtterance, emptySpeakerCmvn, speakerNormalize, type SpeakerCm
  * those of silence or of a few frames; blending in this prior, worth `frames` frames, keeps the first words and
  * the pauses normalised the way training normalised them.
  *
- * Every `stride`-th entry of the manifest is used, up to `limit` utterances.
+ * Every `stride`-th entry of the manifest is used, up to `limit` utterances. `padEdges`: each file with the config's
+ * edge padding, as `asr transcribe` computes a segment's features (for a `cmvnShrink` prior, src/features/cmvn-shrink.ts;
+ * a stream has no edge padding).
  */
 export async function streamingPriorFromManifest(
   manifest: string,
   config: FeatureConfig,
-  opts: { limit?: number; stride?: number; frames?: number; onProgress?: (done: number) => void } = {},
+  opts: { limit?: number; stride?: number; frames?: number; padEdges?: boolean; onProgress?: (done: number) => void } = {},
 ): Promise<StreamingPrior> {
   const limit = opts.limit ?? 500;
   const stride = Math.max(1, opts.stride ?? 1);
@@ -25,7 +31,7 @@ export async function streamingPriorFromManifest(
   for await (const entry of readManifest(manifest)) {
     if ((acc?.count ?? 0) >= limit) break;
     if (index++ % stride !== 0) continue;
-    const m = await extractFileFeatures(entry.audioFilepath, config.type, { ...config.options, dither: 0 });
+    const m = opts.padEdges && config.edgePad ? await paddedFeatures(entry.audioFilepath, config) : await extractFileFeatures(entry.audioFilepath, config.type, { ...config.options, dither: 0 });
     if (m.numFrames === 0) continue;
     // the average of the utterances' own statistics: what per-speaker CMVN computes for one speaker
     acc ??= emptySpeakerCmvn(m.dim);
@@ -36,4 +42,13 @@ export async function streamingPriorFromManifest(
   const { mean, std } = speakerNormalize(acc);
   const round = (x: number): number => Math.round(x * 1e5) / 1e5;
   return { mean: mean.map(round), std: std.map(round), frames: opts.frames ?? 200 };
+}
+
+/** Raw features of a whole file with the config's edge padding: [frames, dim]. */
+async function paddedFeatures(path: string, config: FeatureConfig): Promise<FeatureMatrix> {
+  const rate = featureSampleRate(config);
+  const { samples } = await loadAudio(path, { targetRate: rate });
+  const ex = createFeatureExtractor(config.type, { ...config.options, dither: 0, subtractMean: false });
+  const input = config.edgePad ? padEdges(samples, rate, config.edgePad) : samples;
+  return concatFrames([ex.accept(input), ex.flush()], ex.dim);
 }

@@ -1,6 +1,7 @@
 import { createFeatureExtractor, type FeatureExtractor } from '../features/extractor.js';
 import { resolveFbankOptions } from '../features/options.js';
 import { featureDim, type FeatureConfig } from '../features/config-file.js';
+import { shrinkUtteranceStats } from '../features/cmvn-shrink.js';
 import type { FeatureMatrix } from '../features/matrix.js';
 import { createResampler, type StreamingResampler } from '../audio/resample.js';
 import { AsrError } from '../util/errors.js';
@@ -59,6 +60,8 @@ export function createStreamFrontend(config: FeatureConfig, cmvnWindow = 600, wa
   const energyScale = config.type === 'mfcc' ? 1 / Math.sqrt(fb.numMelBins) : 1 / dim;
   const sum = new Float64Array(dim);
   const sq = new Float64Array(dim);
+  const mu = new Float64Array(dim);
+  const sd = new Float64Array(dim);
   // raw frames held during warm-up: [heldFrames, dim]
   let held: Float32Array[] = [];
   let heldFrames = 0;
@@ -77,6 +80,7 @@ export function createStreamFrontend(config: FeatureConfig, cmvnWindow = 600, wa
 
   const prior = config.normalize === 'utterance' ? config.streamingPrior : undefined;
   if (prior !== undefined && prior.mean.length !== dim) throw new AsrError(`stream: streamingPrior has ${prior.mean.length} values, the features have ${dim}`);
+  if (config.cmvnShrink !== undefined && config.cmvnShrink.mean.length !== dim) throw new AsrError(`stream: cmvnShrink has ${config.cmvnShrink.mean.length} values, the features have ${dim}`);
   const floorGate = (SPEECH_ABOVE_FLOOR_DB / 10) * Math.LN10;
   const sorted = new Float64Array(cmvnWindow);
   let statsCount = 0;
@@ -169,10 +173,16 @@ export function createStreamFrontend(config: FeatureConfig, cmvnWindow = 600, wa
     const od = out.data;
     const frames = out.numFrames;
     for (let d = 0; d < dim; d++) {
-      const mu = sum[d] / statsCount;
+      mu[d] = sum[d] / statsCount;
       // floored as training floors it, so a constant band (digital silence) does not divide by zero
-      const inv = 1 / Math.sqrt(Math.max(sq[d] / statsCount - mu * mu, 1e-5));
-      for (let t = 0; t < frames; t++) od[t * dim + d] = (od[t * dim + d] - mu) * inv;
+      sd[d] = Math.sqrt(Math.max(sq[d] / statsCount - mu[d] * mu[d], 1e-5));
+    }
+    // a model trained with shrunk statistics: the same shrinkage, the window's speech frames counting as its length
+    if (config.cmvnShrink !== undefined) shrinkUtteranceStats(mu, sd, n, config.cmvnShrink);
+    for (let d = 0; d < dim; d++) {
+      const m = mu[d];
+      const inv = 1 / sd[d];
+      for (let t = 0; t < frames; t++) od[t * dim + d] = (od[t * dim + d] - m) * inv;
     }
     return out;
   };

@@ -89,9 +89,12 @@ export interface TrainConfig {
    * Band of the fbank mel filters in Hz (Kaldi low_freq/high_freq; highFreq 0 = Nyquist). A model for telephone or
    * 8 kHz speech can be trained on 20-3800 Hz only, so wideband training audio and narrowband test audio look
    * alike to it. `edgePad`: seconds of quiet noise around every utterance (src/features/edge-pad.ts), for models
-   * that must read tightly cut recordings. Written to the model's features.json so inference computes the same.
+   * that must read tightly cut recordings. `cmvnShrinkFrames` > 0: each utterance's CMVN statistics are shrunk
+   * toward the training set's average statistics with this weight in frames (src/features/cmvn-shrink.ts; the prior
+   * is measured on the training manifest when the run starts). Written to the model's features.json so inference
+   * computes the same.
    */
-  features: { lowFreq: number; highFreq: number; edgePad: number };
+  features: { lowFreq: number; highFreq: number; edgePad: number; cmvnShrinkFrames: number };
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -123,7 +126,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   bpeVocabSize: 128,
   newHead: false,
   dynamicChunk: null,
-  features: { lowFreq: 20, highFreq: 0, edgePad: 0 },
+  features: { lowFreq: 20, highFreq: 0, edgePad: 0, cmvnShrinkFrames: 0 },
 };
 
 export interface ExperimentConfig {
@@ -208,6 +211,7 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   check(where, num(f.lowFreq, 0) && num(f.highFreq, 0) && (f.highFreq === 0 || f.highFreq > f.lowFreq) && f.highFreq <= 8000,
     'train.features needs 0 <= lowFreq < highFreq <= 8000 (highFreq 0: up to Nyquist)');
   check(where, num(f.edgePad, 0) && f.edgePad <= 5, 'train.features.edgePad must be seconds in [0, 5]');
+  check(where, num(f.cmvnShrinkFrames, 0), 'train.features.cmvnShrinkFrames must be a number of frames >= 0 (0: plain per-utterance CMVN)');
   return c;
 }
 

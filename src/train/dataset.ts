@@ -184,7 +184,7 @@ export class FeatureSource {
     if (key !== null && own !== null && rng !== null && pc && rng.uniform() < pc.prob) {
       m = normalizeWithStats(m, pooledStats(this.pool, key, own, pc.others, rng));
     } else {
-      m = normalizeFeatures(m);
+      m = normalizeFeatures(m, this.band.cmvnShrink);
     }
     if (augment?.specAugment && rng !== null) m = specAugment(m, rng, augment.specAugment);
     return m;

@@ -1,6 +1,7 @@
 import { fbank } from '../features/compute.js';
 import type { FeatureMatrix } from '../features/matrix.js';
 import { EDGE_PAD_LEVEL, padEdges, type EdgePad } from '../features/edge-pad.js';
+import { shrinkUtteranceStats, type CmvnShrink } from '../features/cmvn-shrink.js';
 
 /**
  * The acoustic front end every model of this toolkit is trained and run with: Kaldi fbank (25 ms / 10 ms frames,
@@ -13,12 +14,14 @@ export const SAMPLE_RATE = 16000;
 
 /**
  * Mel filter band in Hz (highFreq 0: Nyquist), as Kaldi's low_freq/high_freq, and the seconds of quiet noise added
- * at each edge of every utterance (src/features/edge-pad.ts; 0 or absent: none).
+ * at each edge of every utterance (src/features/edge-pad.ts; 0 or absent: none), and the prior each utterance's
+ * CMVN statistics are shrunk toward (src/features/cmvn-shrink.ts; absent: plain per-utterance CMVN).
  */
 export interface FeatureBand {
   lowFreq: number;
   highFreq: number;
   edgePad?: number;
+  cmvnShrink?: CmvnShrink;
 }
 
 export const FULL_BAND: FeatureBand = { lowFreq: 20, highFreq: 0 };
@@ -40,10 +43,10 @@ export function rawFeatures(samples: Float32Array | Float64Array, inputDim: numb
 
 /**
  * Normalised features [frames, inputDim]: what the model reads. Per dimension (x - mean) / std over the
- * utterance, variance floored at 1e-5 (digital silence): the same as src/transcribe's "utterance" normalisation,
- * which inference applies, and what FEATURES_JSON below declares.
+ * utterance, variance floored at 1e-5 (digital silence), the statistics shrunk toward `shrink` when given: the same
+ * as src/features' "utterance" normalisation, which inference applies, and what featuresJson below declares.
  */
-export function normalizeFeatures(m: FeatureMatrix): FeatureMatrix {
+export function normalizeFeatures(m: FeatureMatrix, shrink?: CmvnShrink): FeatureMatrix {
   const { numFrames: T, dim: D } = m;
   const data = new Float32Array(m.data.length);
   if (T === 0) return { numFrames: T, dim: D, data };
@@ -56,11 +59,13 @@ export function normalizeFeatures(m: FeatureMatrix): FeatureMatrix {
       sq[d] += v * v;
     }
   }
-  const inv = new Float64Array(D);
+  const std = new Float64Array(D);
   for (let d = 0; d < D; d++) {
     mu[d] /= T;
-    inv[d] = 1 / Math.sqrt(Math.max(sq[d] / T - mu[d] * mu[d], 1e-5));
+    std[d] = Math.sqrt(Math.max(sq[d] / T - mu[d] * mu[d], 1e-5));
   }
+  if (shrink !== undefined) shrinkUtteranceStats(mu, std, T, shrink);
+  const inv = Float64Array.from(std, (v) => 1 / v);
   for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) data[t * D + d] = (m.data[t * D + d] - mu[d]) * inv[d];
   return { numFrames: T, dim: D, data };
 }
@@ -71,12 +76,13 @@ export function featuresJson(inputDim: number, band: FeatureBand = FULL_BAND): s
     ? { numMelBins: inputDim }
     : { numMelBins: inputDim, lowFreq: band.lowFreq, highFreq: band.highFreq };
   const edgePad = edgePadOf(band);
-  return JSON.stringify({ type: 'fbank', options, normalize: 'utterance', ...(edgePad ? { edgePad } : {}) }, null, 2) + '\n';
+  const shrink = band.cmvnShrink;
+  return JSON.stringify({ type: 'fbank', options, normalize: 'utterance', ...(shrink ? { cmvnShrink: shrink } : {}), ...(edgePad ? { edgePad } : {}) }, null, 2) + '\n';
 }
 
 /** {@link rawFeatures} then {@link normalizeFeatures}. */
 export function modelFeatures(samples: Float32Array | Float64Array, inputDim: number, band: FeatureBand = FULL_BAND): FeatureMatrix {
-  return normalizeFeatures(rawFeatures(samples, inputDim, band));
+  return normalizeFeatures(rawFeatures(samples, inputDim, band), band.cmvnShrink);
 }
 
 /** Fbank frames for `seconds` of audio (snip_edges: (n - 400) / 160 + 1), used to estimate lengths from durations. */

@@ -19,6 +19,7 @@ import { appendMetric, readMetrics, truncateMetrics } from './metrics.js';
 import { clipByGlobalNorm, createAdamW, type AdamW } from './optimizer.js';
 import { featuresJson, type FeatureBand } from './frontend.js';
 import { POOLED_CMVN_DEFAULTS } from './pooled-cmvn.js';
+import { trainingShrinkPrior } from './shrink-prior.js';
 import { batchGroupIndices, GROUP_BATCHNORM_DEFAULTS, groupedBatches, type GroupBatchNormOptions } from './group-batchnorm.js';
 import { FEATURES_FILE, parseFeatureConfig, readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
 import { learningRate, type ScheduleConfig } from './schedule.js';
@@ -278,8 +279,15 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     specAugment: cfg.specAugment, speedFactors: cfg.speedPerturb, vtlnWarps: cfg.vtlnPerturb, levelAugment: cfg.levelAugment,
     pooledCmvn: cfg.pooledCmvn === null ? null : { ...POOLED_CMVN_DEFAULTS, ...cfg.pooledCmvn },
   };
-  const source = new FeatureSource(config.inputDim, cfg.featureCache, cfg.features);
-  const validSource = new FeatureSource(config.inputDim, true, cfg.features);
+  // the front end every feature, checkpoint and model directory of this run uses
+  let frontEnd: FeatureBand = cfg.features;
+  if (cfg.features.cmvnShrinkFrames > 0) {
+    const t = performance.now();
+    frontEnd = { ...cfg.features, cmvnShrink: await trainingShrinkPrior(trainUtts, config.inputDim, cfg.features, cfg.features.cmvnShrinkFrames) };
+    o.log(`CMVN shrunk toward the training set's average statistics, weight ${cfg.features.cmvnShrinkFrames} frames (prior measured in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  }
+  const source = new FeatureSource(config.inputDim, cfg.featureCache, frontEnd);
+  const validSource = new FeatureSource(config.inputDim, true, frontEnd);
   const metricsFile = join(o.outDir, 'metrics.jsonl');
   const minFrames = minInputFrames(config);
   const interLayer = cfg.intermediateCtc.layer > 0 && cfg.intermediateCtc.layer < config.numLayers ? cfg.intermediateCtc.layer : 0;
@@ -307,7 +315,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     if (improved) {
       state.bestWer = v.wer;
       state.bestStep = state.step;
-      await saveModelDir(join(o.outDir, 'best'), model, tokenizer.tokens, cfg.features);
+      await saveModelDir(join(o.outDir, 'best'), model, tokenizer.tokens, frontEnd);
     }
     const ex = v.examples[0];
     o.log(`valid step ${state.step} (epoch ${state.epoch + 1}): loss ${v.loss.toFixed(3)}, CER ${(100 * v.cer).toFixed(2)}%, WER ${(100 * v.wer).toFixed(2)}%` +
@@ -315,7 +323,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   };
   const checkpoint = async (): Promise<void> => {
     state.elapsedSeconds = elapsedNow();
-    await writeCheckpoint(o.outDir, model, tokenizer.tokens, optimizer, state, cfg.keepCheckpoints, featuresJson(config.inputDim, cfg.features));
+    await writeCheckpoint(o.outDir, model, tokenizer.tokens, optimizer, state, cfg.keepCheckpoints, featuresJson(config.inputDim, frontEnd));
   };
 
   /** Loss and gradients of one micro-batch; null loss value when non-finite (gradients then disposed). */
@@ -449,11 +457,11 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     finalDir = join(o.outDir, 'final');
     if (cfg.averageLast > 1 && ckpts.length > 1) {
       const avg = averageCheckpoints(ckpts);
-      await saveModelDir(finalDir, avg.model, avg.tokens, cfg.features);
+      await saveModelDir(finalDir, avg.model, avg.tokens, frontEnd);
       disposeModel(avg.model);
       o.log(`final: average of ${ckpts.length} checkpoints -> ${finalDir}`);
     } else {
-      await saveModelDir(finalDir, model, tokenizer.tokens, cfg.features);
+      await saveModelDir(finalDir, model, tokenizer.tokens, frontEnd);
       o.log(`final: ${finalDir}`);
     }
     o.log(`done: ${state.step} steps in ${elapsedNow().toFixed(0)} s; best WER ${state.bestWer === null ? '-' : (100 * state.bestWer).toFixed(2) + '%'} at step ${state.bestStep} (${join(o.outDir, 'best')}); ` +
