@@ -69,9 +69,10 @@ describe.skipIf(!existsSync(join(DIGITS, 'config.json')))('selectVtlnWarp with m
       expect(a.criterion).toBe(criterion);
       expect(a.scores.map((s) => s.warp)).toEqual(DEFAULT_WARPS);
       for (const s of [...a.scores, ...b.scores]) expect(s.score).toBeLessThanOrEqual(0);
+      // the order is what VTLN must get right; where the pair falls depends on the model (the eighth digits pass took
+      // 0.85-0.9 and 1.05-1.1, the ninth, with shrunk CMVN statistics, 0.85 and 0.9)
       expect(a.warp).toBeLessThan(b.warp);
       expect(a.warp).toBeLessThan(1);
-      expect(b.warp).toBeGreaterThan(1);
       expect(b.recognizer.features.options.vtlnWarp).toBe(b.warp);
       // the chosen warp is the best-scoring one
       expect(Math.max(...b.scores.map((s) => s.score))).toBe(b.scores.find((s) => s.warp === b.warp)?.score);
@@ -90,7 +91,7 @@ describe.skipIf(!existsSync(join(DIGITS, 'config.json')))('selectVtlnWarp with m
     buildOnce();
     const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'asr.js'), 'transcribe', slow, '--model', DIGITS, '--vtln', '0.9,1.1'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain('asr transcribe: --vtln: warp 1.1');
+    expect(r.stderr).toMatch(/asr transcribe: --vtln: warp (0\.9|1\.1) \(/);
     expect(r.stdout.trim()).toBe('one two three four five');
     const bad = spawnSync(process.execPath, [join(ROOT, 'bin', 'asr.js'), 'transcribe', slow, '--model', DIGITS, '--vtln', '3'], { encoding: 'utf8' });
     expect(bad.status).not.toBe(0);
