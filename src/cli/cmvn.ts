@@ -29,34 +29,24 @@ export function registerCmvn(program: Command, setExitCode: (code: number) => vo
     setExitCode(
       await runCommand(async () => {
         if (opts.shrinkPrior !== undefined && opts.streamingPrior !== undefined) throw new AsrError('asr cmvn: give --streaming-prior or --shrink-prior, not both');
-        if (opts.shrinkPrior !== undefined) {
-          const dir = opts.shrinkPrior;
+        const dir = opts.shrinkPrior ?? opts.streamingPrior;
+        if (dir !== undefined) {
+          // both are the average per-utterance statistics of the manifest, written into the model's features.json
+          const shrink = opts.shrinkPrior !== undefined;
+          const what = shrink ? 'a shrink prior' : 'a streaming prior';
           const config = readFeatureConfig(dir, readModelConfig(dir).inputDim);
-          if (config.normalize !== 'utterance') throw new AsrError(`${dir}: features.json normalizes by "${JSON.stringify(config.normalize)}": a shrink prior is only for "utterance" CMVN`);
-          const limit = Number(opts.limit);
-          const stride = Number(opts.stride);
-          const frames = Number(opts.shrinkFrames);
-          if (!(limit >= 1) || !(stride >= 1)) throw new AsrError('--limit and --stride must be at least 1');
-          if (!(frames >= 0) || !Number.isFinite(frames)) throw new AsrError(`--shrink-frames must be a number >= 0, got "${opts.shrinkFrames}"`);
-          const progress = createProgress('cmvn');
-          const prior = await streamingPriorFromManifest(opts.manifest, config, { limit, stride, frames, padEdges: true, onProgress: (n) => progress.update(n) });
-          progress.done();
-          await writeFeatureConfig(dir, { ...config, cmvnShrink: prior });
-          process.stderr.write(`asr cmvn: CMVN shrink prior (up to ${limit} utterances, every ${stride}; weight ${frames} frames) of ${opts.manifest} -> ${dir}/features.json\n`);
-          return;
-        }
-        if (opts.streamingPrior !== undefined) {
-          const dir = opts.streamingPrior;
-          const config = readFeatureConfig(dir, readModelConfig(dir).inputDim);
-          if (config.normalize !== 'utterance') throw new AsrError(`${dir}: features.json normalizes by "${JSON.stringify(config.normalize)}": a streaming prior is only for "utterance" CMVN`);
+          if (config.normalize !== 'utterance') throw new AsrError(`${dir}: features.json normalizes by "${JSON.stringify(config.normalize)}": ${what} is only for "utterance" CMVN`);
           const limit = Number(opts.limit);
           const stride = Number(opts.stride);
           if (!(limit >= 1) || !(stride >= 1)) throw new AsrError('--limit and --stride must be at least 1');
+          const frames = shrink ? Number(opts.shrinkFrames) : undefined;
+          if (frames !== undefined && !(frames >= 0 && Number.isFinite(frames))) throw new AsrError(`--shrink-frames must be a number >= 0, got "${opts.shrinkFrames}"`);
           const progress = createProgress('cmvn');
-          const prior = await streamingPriorFromManifest(opts.manifest, config, { limit, stride, onProgress: (n) => progress.update(n) });
+          // the shrink prior is applied to segments with their edge padding, as asr transcribe computes them
+          const prior = await streamingPriorFromManifest(opts.manifest, config, { limit, stride, frames, padEdges: shrink, onProgress: (n) => progress.update(n) });
           progress.done();
-          await writeFeatureConfig(dir, { ...config, streamingPrior: prior });
-          process.stderr.write(`asr cmvn: streaming prior (up to ${limit} utterances, every ${stride}) of ${opts.manifest} -> ${dir}/features.json\n`);
+          await writeFeatureConfig(dir, shrink ? { ...config, cmvnShrink: prior } : { ...config, streamingPrior: prior });
+          process.stderr.write(`asr cmvn: ${shrink ? `CMVN shrink prior (weight ${prior.frames} frames)` : 'streaming prior'} from up to ${limit} utterances (every ${stride}) of ${opts.manifest} -> ${dir}/features.json\n`);
           return;
         }
         if (opts.output === undefined) throw new AsrError('asr cmvn: give --output FILE (or --streaming-prior DIR, or --shrink-prior DIR)');
