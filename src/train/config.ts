@@ -6,6 +6,7 @@ import { LEVEL_AUGMENT_DEFAULTS, type LevelAugmentOptions } from '../features/le
 import { AsrError, fileError } from '../util/errors.js';
 import { POOLED_CMVN_DEFAULTS, POOLED_CMVN_GROUPS, type PooledCmvnOptions } from './pooled-cmvn.js';
 import { GROUP_BATCHNORM_DEFAULTS, type GroupBatchNormOptions } from './group-batchnorm.js';
+import type { ShrinkJitterOptions } from './shrink-jitter.js';
 import type { AdamWConfig } from './optimizer.js';
 import type { ScheduleConfig } from './schedule.js';
 
@@ -54,6 +55,11 @@ export interface TrainConfig {
    * voice, normalised by each voice's statistics in a share of them. null: ordinary length-bucketed batches.
    */
   groupBatchNorm: Partial<GroupBatchNormOptions> | null;
+  /**
+   * With `features.cmvnShrinkFrames`: in a share `prob` of training utterances the shrink weight is drawn
+   * log-uniformly from [cmvnShrinkFrames, maxFrames] (src/train/shrink-jitter.ts). null: always the model's weight.
+   */
+  shrinkJitter: ShrinkJitterOptions | null;
   /** Keep raw fbank of training audio in memory after the first epoch. */
   featureCache: boolean;
   /** Write a checkpoint every N optimizer steps (also at each epoch end and on Ctrl-C). */
@@ -114,6 +120,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   levelAugment: null,
   pooledCmvn: null,
   groupBatchNorm: null,
+  shrinkJitter: null,
   featureCache: true,
   checkpointEverySteps: 100,
   keepCheckpoints: 5,
@@ -201,6 +208,10 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
     check(where, num(g.prob, 0) && g.prob <= 1 && POOLED_CMVN_GROUPS.includes(g.group) && int(g.run, 1),
       `train.groupBatchNorm needs prob in [0, 1], group one of ${POOLED_CMVN_GROUPS.join(', ')}, an integer run >= 1`);
   }
+  const sj = c.shrinkJitter;
+  check(where, sj === null || (isObject(sj) && Object.keys(sj).length === 2 && num(sj.prob, 0) && sj.prob <= 1 && num(sj.maxFrames, 1)),
+    'train.shrinkJitter must be null or {"prob": p in [0, 1], "maxFrames": N >= 1}');
+  check(where, sj === null || c.features.cmvnShrinkFrames > 0, 'train.shrinkJitter needs train.features.cmvnShrinkFrames > 0');
   check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
   check(where, c.tokenizer === 'char' || c.tokenizer === 'bpe', 'train.tokenizer must be "char" or "bpe"');
   check(where, int(c.bpeVocabSize, 29), 'train.bpeVocabSize must be an integer >= 29 (blank and the base symbols)');

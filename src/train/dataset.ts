@@ -11,6 +11,7 @@ import type { Rng } from '../util/random.js';
 import { minFramesFor } from './ctc.js';
 import { framesForDuration, normalizeFeatures, rawFeatures, SAMPLE_RATE, FULL_BAND, type FeatureBand } from './frontend.js';
 import type { Tokenizer } from './tokenizer.js';
+import { jitteredShrink, type ShrinkJitterOptions } from './shrink-jitter.js';
 import { utteranceStats } from '../features/speaker-cmvn.js';
 import { addToPool, normalizeWithStats, pooledGroupKey, pooledStats, type GroupFields, type PooledCmvnOptions, type StatsPool } from './pooled-cmvn.js';
 
@@ -124,6 +125,8 @@ export interface AugmentConfig {
   levelAugment?: Partial<LevelAugmentOptions> | null;
   /** Pooled CMVN (src/train/pooled-cmvn.ts), or null/absent for per-utterance CMVN always. */
   pooledCmvn?: PooledCmvnOptions | null;
+  /** Shrink-weight jitter (src/train/shrink-jitter.ts; only with a shrink prior), or null/absent for none. */
+  shrinkJitter?: ShrinkJitterOptions | null;
 }
 
 /**
@@ -184,7 +187,9 @@ export class FeatureSource {
     if (key !== null && own !== null && rng !== null && pc && rng.uniform() < pc.prob) {
       m = normalizeWithStats(m, pooledStats(this.pool, key, own, pc.others, rng));
     } else {
-      m = normalizeFeatures(m, this.band.cmvnShrink);
+      const shrink = this.band.cmvnShrink;
+      // drawn only when configured, so runs without it draw the same numbers as before
+      m = normalizeFeatures(m, shrink && augment?.shrinkJitter && rng !== null ? jitteredShrink(shrink, augment.shrinkJitter, rng) : shrink);
     }
     if (augment?.specAugment && rng !== null) m = specAugment(m, rng, augment.specAugment);
     return m;

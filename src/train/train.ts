@@ -278,13 +278,15 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const augment: AugmentConfig = {
     specAugment: cfg.specAugment, speedFactors: cfg.speedPerturb, vtlnWarps: cfg.vtlnPerturb, levelAugment: cfg.levelAugment,
     pooledCmvn: cfg.pooledCmvn === null ? null : { ...POOLED_CMVN_DEFAULTS, ...cfg.pooledCmvn },
+    shrinkJitter: cfg.shrinkJitter,
   };
   // the front end every feature, checkpoint and model directory of this run uses
   let frontEnd: FeatureBand = cfg.features;
   if (cfg.features.cmvnShrinkFrames > 0) {
     const t = performance.now();
     frontEnd = { ...cfg.features, cmvnShrink: await trainingShrinkPrior(trainUtts, config.inputDim, cfg.features, cfg.features.cmvnShrinkFrames) };
-    o.log(`CMVN shrunk toward the training set's average statistics, weight ${cfg.features.cmvnShrinkFrames} frames (prior measured in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    o.log(`CMVN shrunk toward the training set's average statistics, weight ${cfg.features.cmvnShrinkFrames} frames (prior measured in ${((performance.now() - t) / 1000).toFixed(1)} s)` +
+      (cfg.shrinkJitter ? `; in ${cfg.shrinkJitter.prob * 100} % of utterances a weight drawn up to ${cfg.shrinkJitter.maxFrames} frames` : ''));
   }
   const source = new FeatureSource(config.inputDim, cfg.featureCache, frontEnd);
   const validSource = new FeatureSource(config.inputDim, true, frontEnd);
