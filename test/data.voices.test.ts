@@ -4,6 +4,9 @@ import { festivalVoiceInstalled } from '../src/data/tts/festival.js';
 import { LICENSES } from '../src/data/licenses.js';
 import { pseudoSpeaker, utteranceParams } from '../src/data/pseudo-speaker.js';
 import { createRng } from '../src/util/random.js';
+import { planFingerprint, planSynthesis } from '../src/data/synth-plan.js';
+import { renderTask } from '../src/data/synth-task.js';
+import { augmentProfile } from '../src/data/augment/chain.js';
 
 /** The test-set speakers the issue reserves: never in training data unless explicitly allowed. */
 const RESERVED = ['festival:kal_diphone', 'festival:cmu_us_slt_arctic_hts', 'flite:kal', 'flite:kal16', 'flite:slt', 'rhvoice:slt'];
@@ -110,5 +113,81 @@ describe('installing Debian voices', () => {
     const cmd = debianInstallCommand(kal);
     if (festivalVoiceInstalled('kal_diphone')) expect(cmd).toBeNull();
     else expect(cmd).toEqual(['apt-get', 'install', '-y', '--no-install-recommends', 'festival', 'festvox-kallpc16k']);
+  });
+});
+
+/** Median F0 (Hz) of the voiced 40 ms frames of 16 kHz samples, by autocorrelation over 70-400 Hz. */
+function medianF0(x: Float32Array, rate = 16000): number {
+  const n = 640;
+  const f0s: number[] = [];
+  let peak = 0;
+  for (const v of x) peak = Math.max(peak, Math.abs(v));
+  for (let s = 0; s + n <= x.length; s += 320) {
+    let e = 0;
+    for (let i = 0; i < n; i++) e += x[s + i] * x[s + i];
+    if (Math.sqrt(e / n) < 0.1 * peak) continue;
+    let best = 0;
+    let bestLag = 0;
+    for (let lag = Math.floor(rate / 400); lag <= Math.ceil(rate / 70); lag++) {
+      let c = 0;
+      for (let i = 0; i + lag < n; i++) c += x[s + i] * x[s + i + lag];
+      if (c > best) {
+        best = c;
+        bestLag = lag;
+      }
+    }
+    if (best > 0.4 * e) f0s.push(rate / bestLag);
+  }
+  f0s.sort((a, b) => a - b);
+  return f0s[Math.floor(f0s.length / 2)];
+}
+
+describe('the high speaker range (--speaker-range high)', () => {
+  it('raises pitch and formants for every speaker, as voice#hN, apart from the default range', () => {
+    const ked = findVoice('festival:ked_diphone');
+    const awb = findVoice('flite:awb');
+    if (!ked || !awb) throw new Error('voices missing');
+    const high = Array.from({ length: 30 }, (_, i) => pseudoSpeaker(ked, i, 4, 'high'));
+    expect(high[0].id).toBe('festival:ked_diphone#h0');
+    for (const s of high) {
+      expect(s.warp).toBeGreaterThanOrEqual(1.1);
+      expect(s.warp).toBeLessThanOrEqual(1.22);
+      expect(s.params.f0_mean).toBeGreaterThanOrEqual(140);
+      expect(s.params.f0_mean).toBeLessThanOrEqual(185);
+    }
+    expect(new Set(high.map((s) => `${s.params.f0_mean}/${s.warp}`)).size).toBeGreaterThan(25);
+    expect(pseudoSpeaker(ked, 3, 4, 'high')).toEqual(high[3]);
+    expect(pseudoSpeaker(ked, 3, 4)).toEqual(pseudoSpeaker(ked, 3, 4, 'default'));
+    expect(pseudoSpeaker(ked, 3, 4).id).toBe('festival:ked_diphone#3');
+    expect(pseudoSpeaker(awb, 2, 4, 'high').params.f0_shift).toBeGreaterThanOrEqual(1.2);
+  });
+
+  it('a plan in the high range uses those speakers; its fingerprint differs, the default one is as before', () => {
+    const awb = findVoice('flite:awb');
+    if (!awb) throw new Error('no flite:awb');
+    const lines = [{ line: 1, spoken: 'one two', transcript: 'one two' }, { line: 2, spoken: 'three', transcript: 'three' }];
+    const base = { voices: [awb], perLine: 2, seed: 3, speakersPerVoice: 4, augment: { name: 'none', profile: augmentProfile('none') } };
+    const tasks = planSynthesis(lines, { ...base, speakerRange: 'high' });
+    expect(tasks.every((t) => /^flite:awb#h\d$/.test(t.speakerId) && t.warp >= 1.1)).toBe(true);
+    expect(planSynthesis(lines, base).every((t) => /^flite:awb#\d$/.test(t.speakerId))).toBe(true);
+    const bytes = new TextEncoder().encode('one two\nthree\n');
+    const fp = planFingerprint(bytes, lines, base);
+    expect(fp).not.toHaveProperty('speaker_range');
+    expect(planFingerprint(bytes, lines, { ...base, speakerRange: 'default' })).toEqual(fp);
+    expect(planFingerprint(bytes, lines, { ...base, speakerRange: 'high' })).toMatchObject({ speaker_range: 'high' });
+  });
+
+  it('renders flite awb at a much higher pitch than the voice as it comes', async () => {
+    const awb = findVoice('flite:awb');
+    if (!awb) throw new Error('no flite:awb');
+    const lines = [{ line: 1, spoken: 'nine nine five', transcript: 'nine nine five' }];
+    const opts = { voices: [awb], perLine: 1, seed: 3, speakersPerVoice: 1, augment: { name: 'none', profile: augmentProfile('none') } };
+    const [plain] = planSynthesis(lines, opts);
+    const [high] = planSynthesis(lines, { ...opts, speakerRange: 'high' });
+    const f0Plain = medianF0(await renderTask(plain));
+    const f0High = medianF0(await renderTask(high));
+    // f0_shift 1.2-1.5 times a warp of 1.1-1.22
+    expect(f0High / f0Plain).toBeGreaterThan(1.3);
+    expect(f0High).toBeGreaterThan(150);
   });
 });

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import {
   VOICES, ESPEAK_ACCENTS, resolveVoices, voiceUnavailable, debianInstallCommand, debianVoicesToInstall, augmentProfile, synthesizeCorpus, digitStrings,
   normalizeForSpeech, wordnetSentences, WORDNET_DIR, prepareLibriSpeech, prepareKaldi, prepareNemo, writeManifest,
-  speedPerturbRecords, parseSpeedFactors, splitBySpeaker, type VoiceInfo, type ManifestRecord, type SplitBy,
+  speedPerturbRecords, parseSpeedFactors, splitBySpeaker, SPEAKER_RANGES, type VoiceInfo, type ManifestRecord, type SplitBy,
 } from '../data/index.js';
 
 const int = (name: string) => (v: string): number => parseIntOption(v, name);
@@ -108,6 +108,7 @@ export function registerData(program: Command, setExitCode: (code: number) => vo
     .option('--seed <n>', 'seed of every random choice', int('--seed'), 0)
     .option('--jobs <n>', 'worker threads (0: render in this thread)', int('--jobs'), Math.min(2, availableParallelism()))
     .option('--speakers-per-voice <n>', 'pseudo-speakers made from each voice (rate, pitch, vocal-tract length)', int('--speakers-per-voice'), 8)
+    .option('--speaker-range <range>', 'pseudo-speakers around each voice\'s own pitch and vocal tract (default), or raised pitch and a shorter vocal tract, as women\'s voices (high)', 'default')
     .option('--augment <profile>', 'recording conditions: none, default, heavy', 'default')
     .option('--max-lines <n>', 'use only the first N lines', int('--max-lines'))
     .option('--sample <n>', 'use a seeded random N of the lines', int('--sample'))
@@ -115,15 +116,17 @@ export function registerData(program: Command, setExitCode: (code: number) => vo
     .option('--license-free', 'only voices whose license allows redistributing a model trained on them', false)
     .action(async (o: {
       text: string; out: string; voices: string; perLine: number; seed: number; jobs: number; speakersPerVoice: number;
-      augment: string; maxLines?: number; sample?: number; allowReserved: boolean; licenseFree: boolean;
+      speakerRange: string; augment: string; maxLines?: number; sample?: number; allowReserved: boolean; licenseFree: boolean;
     }) => {
       setExitCode(
         await runCommand(async () => {
           const voices = resolveVoices(o.voices, { allowReserved: o.allowReserved, licenseFree: o.licenseFree });
           const profile = augmentProfile(o.augment);
+          const speakerRange = SPEAKER_RANGES.find((r) => r === o.speakerRange);
+          if (speakerRange === undefined) throw new AsrError(`--speaker-range: expected one of ${SPEAKER_RANGES.join(', ')}, got '${o.speakerRange}'`);
           const progress = createProgress('synth');
           const r = await synthesizeCorpus({
-            textFile: o.text, outDir: o.out, voices, perLine: o.perLine, seed: o.seed, jobs: o.jobs, speakersPerVoice: o.speakersPerVoice,
+            textFile: o.text, outDir: o.out, voices, perLine: o.perLine, seed: o.seed, jobs: o.jobs, speakersPerVoice: o.speakersPerVoice, speakerRange,
             augment: { name: o.augment, profile }, maxLines: o.maxLines, sample: o.sample, onProgress: (d, t) => progress.update(d, t),
           });
           progress.done();

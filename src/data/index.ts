@@ -5,7 +5,7 @@ export {
   VOICES, VOICE_GROUPS, ESPEAK_ACCENTS, ESPEAK_VARIANTS, findVoice, resolveVoices, voiceUnavailable, debianInstallCommand, debianVoicesToInstall,
   type VoiceInfo, type VoiceSelectionOptions,
 } from './voices.js';
-export { pseudoSpeaker, utteranceParams, type PseudoSpeaker } from './pseudo-speaker.js';
+export { pseudoSpeaker, utteranceParams, SPEAKER_RANGES, type PseudoSpeaker, type SpeakerRange } from './pseudo-speaker.js';
 export { deriveSeed } from './seed.js';
 export { normalizeForSpeech, type SpeechText } from './text/normalize.js';
 export { cardinalWords, ordinalWords, yearWords, digitByDigit, DIGIT_WORDS } from './text/numbers.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRng } from '../util/random.js';
 import { AsrError } from '../util/errors.js';
 import { drawAugmentation, type AugmentProfile } from './augment/chain.js';
-import { pseudoSpeaker, utteranceParams } from './pseudo-speaker.js';
+import { pseudoSpeaker, utteranceParams, type SpeakerRange } from './pseudo-speaker.js';
 import { deriveSeed } from './seed.js';
 import type { SynthTask } from './synth-task.js';
 import type { TextLine } from './text-lines.js';
@@ -26,6 +26,8 @@ export interface SynthPlanOptions {
   seed: number;
   /** Pseudo-speakers per voice (1: each voice only as it comes). */
   speakersPerVoice: number;
+  /** Which speakers the voices are turned into (pseudo-speaker.ts); default `default`. */
+  speakerRange?: SpeakerRange;
   augment: { name: string; profile: AugmentProfile };
   /** Use only the first N lines. */
   maxLines?: number;
@@ -95,7 +97,7 @@ export function planSynthesis(lines: TextLine[], opts: SynthPlanOptions): SynthT
       const seed = deriveSeed(opts.seed, 'utt', l.line, r);
       const rng = createRng(seed);
       const voice = opts.voices[pick(cum, rng.uniform())];
-      const spk = pseudoSpeaker(voice, Math.floor(rng.uniform() * opts.speakersPerVoice), opts.seed);
+      const spk = pseudoSpeaker(voice, Math.floor(rng.uniform() * opts.speakersPerVoice), opts.seed, opts.speakerRange);
       const params = utteranceParams(spk, rng);
       const augmentation = drawAugmentation(opts.augment.profile, rng);
       const id = `${String(l.line).padStart(width, '0')}-${r}`;
@@ -126,5 +128,7 @@ export function planFingerprint(textBytes: Uint8Array, lines: TextLine[], opts: 
     augment_profile: opts.augment.profile,
     max_lines: opts.maxLines ?? null,
     sample: opts.sample ?? null,
+    // only when not the default, so corpora made before the option still resume
+    ...(opts.speakerRange !== undefined && opts.speakerRange !== 'default' ? { speaker_range: opts.speakerRange } : {}),
   };
 }
