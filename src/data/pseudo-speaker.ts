@@ -1,7 +1,7 @@
 import { createRng, type Rng } from '../util/random.js';
 import { round } from './augment/chain.js';
 import { deriveSeed } from './seed.js';
-import type { EngineParams } from './tts/engine.js';
+import type { EngineName, EngineParams } from './tts/engine.js';
 import type { VoiceInfo } from './voices.js';
 
 /**
@@ -25,69 +25,67 @@ export interface PseudoSpeaker {
 
 const u = (rng: Rng, lo: number, hi: number, step: number): number => round(lo + (hi - lo) * rng.uniform(), step);
 
-/** Engine controls of a speaker, drawn within ranges that keep every engine intelligible. */
-function drawParams(voice: VoiceInfo, rng: Rng): EngineParams {
-  switch (voice.engine) {
-    case 'espeak':
-      return { wpm: u(rng, 140, 210, 1), pitch: u(rng, 25, 75, 1), range: u(rng, 30, 90, 1) };
-    case 'flite':
-      return { duration_stretch: u(rng, 0.85, 1.2, 0.01), f0_shift: u(rng, 0.85, 1.2, 0.01) };
-    case 'gnuspeech':
-      return { tempo: u(rng, 0.85, 1.2, 0.01), pitch_offset: u(rng, -3, 3, 0.1), vtl_scale: u(rng, 0.92, 1.08, 0.01), breathiness: u(rng, 0.5, 3, 0.1) };
-    case 'festival':
-      return { duration_stretch: u(rng, 0.85, 1.2, 0.01), f0_mean: u(rng, 80, 150, 1), f0_std: u(rng, 8, 25, 1) };
-    default:
-      return {};
-  }
-}
-
 /**
  * Which speakers a voice is turned into: `default`, pitch and vocal-tract length around the voice's own; `high`, a
- * raised pitch and a shorter vocal tract (formants 10-22 % up), the range of women's voices, made from every voice.
+ * raised pitch and a shorter vocal tract (formants 10-22 % up), the range of women's voices, made from every voice
+ * (the recorded voices the toolkit can render are nearly all men).
  *
- * Why `high`: the recorded voices the toolkit can render (festival's CSTR and other-language voices, flite's awb and
- * rms) are all men but two, so a corpus of them has no natural-sounding woman's voice; the reserved test voice slt
- * (a woman) was 36 of the digits model's 43 errors on the reserved flite strings and 22 of 29 on the festival ones
- * (stop 26), and VTLN warping her features down by 0.85-0.9 halved them.
+ * Measured (stop 26): 3,000 digit lines by the recorded voices in the `high` range added to the digits corpus did not
+ * help the reserved woman's voice slt (flite 30 -> 29 errors, festival 22 -> 28) and cost FSDD a point, so the
+ * digits recipe does not use it (recipes/digits/README.md).
  */
 export type SpeakerRange = 'default' | 'high';
 
 export const SPEAKER_RANGES: readonly SpeakerRange[] = ['default', 'high'];
 
-/** Engine controls of a speaker in the `high` range: pitch raised (festival 140-185 Hz) before the warp raises it by 10-22 % more. */
-function drawHighParams(voice: VoiceInfo, rng: Rng): EngineParams {
-  switch (voice.engine) {
-    case 'espeak':
-      return { wpm: u(rng, 140, 210, 1), pitch: u(rng, 60, 95, 1), range: u(rng, 40, 90, 1) };
-    case 'flite':
-      return { duration_stretch: u(rng, 0.85, 1.2, 0.01), f0_shift: u(rng, 1.2, 1.5, 0.01) };
-    case 'gnuspeech':
-      return { tempo: u(rng, 0.85, 1.2, 0.01), pitch_offset: u(rng, 4, 9, 0.1), vtl_scale: u(rng, 0.86, 0.95, 0.01), breathiness: u(rng, 0.5, 3, 0.1) };
-    case 'festival':
-      return { duration_stretch: u(rng, 0.85, 1.2, 0.01), f0_mean: u(rng, 140, 185, 1), f0_std: u(rng, 15, 35, 1) };
-    default:
-      return {};
-  }
+/** An engine control drawn uniformly from [lo, hi] in steps of `step`. */
+type ParamRange = [name: string, lo: number, hi: number, step: number];
+
+interface RangeSpec {
+  /** Engine controls, drawn in this order (the order fixes what a seed gives). */
+  engines: Partial<Record<EngineName, ParamRange[]>>;
+  speed: [lo: number, hi: number];
+  warp: [lo: number, hi: number];
 }
+
+/** Ranges that keep every engine intelligible; `high` raises the pitch (festival 140-185 Hz) before the warp raises it by 10-22 % more. */
+const RANGES: Record<SpeakerRange, RangeSpec> = {
+  default: {
+    engines: {
+      espeak: [['wpm', 140, 210, 1], ['pitch', 25, 75, 1], ['range', 30, 90, 1]],
+      flite: [['duration_stretch', 0.85, 1.2, 0.01], ['f0_shift', 0.85, 1.2, 0.01]],
+      gnuspeech: [['tempo', 0.85, 1.2, 0.01], ['pitch_offset', -3, 3, 0.1], ['vtl_scale', 0.92, 1.08, 0.01], ['breathiness', 0.5, 3, 0.1]],
+      festival: [['duration_stretch', 0.85, 1.2, 0.01], ['f0_mean', 80, 150, 1], ['f0_std', 8, 25, 1]],
+    },
+    speed: [0.9, 1.1],
+    warp: [0.9, 1.12],
+  },
+  high: {
+    engines: {
+      espeak: [['wpm', 140, 210, 1], ['pitch', 60, 95, 1], ['range', 40, 90, 1]],
+      flite: [['duration_stretch', 0.85, 1.2, 0.01], ['f0_shift', 1.2, 1.5, 0.01]],
+      gnuspeech: [['tempo', 0.85, 1.2, 0.01], ['pitch_offset', 4, 9, 0.1], ['vtl_scale', 0.86, 0.95, 0.01], ['breathiness', 0.5, 3, 0.1]],
+      festival: [['duration_stretch', 0.85, 1.2, 0.01], ['f0_mean', 140, 185, 1], ['f0_std', 15, 35, 1]],
+    },
+    speed: [0.95, 1.1],
+    warp: [1.1, 1.22],
+  },
+};
 
 /**
  * Speaker `index` of `voice` under corpus seed `seed` in `range` (the same arguments always give the same speaker).
  * `high` speakers are `voice#hN` and are never the voice as it comes.
  */
 export function pseudoSpeaker(voice: VoiceInfo, index: number, seed: number, range: SpeakerRange = 'default'): PseudoSpeaker {
-  if (range === 'high') {
-    const rng = createRng(deriveSeed(seed, 'high speaker', voice.id, index));
-    const params = drawHighParams(voice, rng);
-    const speed = u(rng, 0.95, 1.1, 0.01);
-    const warp = u(rng, 1.1, 1.22, 0.01);
-    return { id: `${voice.id}#h${index}`, voice, index, params, speed, warp };
-  }
-  const id = `${voice.id}#${index}`;
-  if (index === 0) return { id, voice, index, params: {}, speed: 1, warp: 1 };
-  const rng = createRng(deriveSeed(seed, 'speaker', voice.id, index));
-  const params = drawParams(voice, rng);
-  const speed = u(rng, 0.9, 1.1, 0.01);
-  const warp = u(rng, 0.9, 1.12, 0.01);
+  const high = range === 'high';
+  const id = high ? `${voice.id}#h${index}` : `${voice.id}#${index}`;
+  if (!high && index === 0) return { id, voice, index, params: {}, speed: 1, warp: 1 };
+  const spec = RANGES[range];
+  const rng = createRng(deriveSeed(seed, high ? 'high speaker' : 'speaker', voice.id, index));
+  const params: EngineParams = {};
+  for (const [name, lo, hi, step] of spec.engines[voice.engine] ?? []) params[name] = u(rng, lo, hi, step);
+  const speed = u(rng, spec.speed[0], spec.speed[1], 0.01);
+  const warp = u(rng, spec.warp[0], spec.warp[1], 0.01);
   return { id, voice, index, params, speed, warp };
 }
 
