@@ -7,6 +7,7 @@ import { AsrError, fileError } from '../util/errors.js';
 import { POOLED_CMVN_DEFAULTS, POOLED_CMVN_GROUPS, type PooledCmvnOptions } from './pooled-cmvn.js';
 import { GROUP_BATCHNORM_DEFAULTS, type GroupBatchNormOptions } from './group-batchnorm.js';
 import type { ShrinkJitterOptions } from './shrink-jitter.js';
+import type { BandWarpOptions } from '../features/band-warp.js';
 import type { AdamWConfig } from './optimizer.js';
 import type { ScheduleConfig } from './schedule.js';
 
@@ -60,6 +61,12 @@ export interface TrainConfig {
    * log-uniformly from [cmvnShrinkFrames, maxFrames] (src/train/shrink-jitter.ts). null: always the model's weight.
    */
   shrinkJitter: ShrinkJitterOptions | null;
+  /**
+   * Band warping of raw features (src/features/band-warp.ts): in a share `prob` of utterances the mel-band axis is
+   * remapped by a random monotone piecewise-linear function with `knots` interior knots, each moved by up to
+   * `maxShift` bands. null: none.
+   */
+  bandWarp: BandWarpOptions | null;
   /** Keep raw fbank of training audio in memory after the first epoch. */
   featureCache: boolean;
   /** Write a checkpoint every N optimizer steps (also at each epoch end and on Ctrl-C). */
@@ -121,6 +128,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   pooledCmvn: null,
   groupBatchNorm: null,
   shrinkJitter: null,
+  bandWarp: null,
   featureCache: true,
   checkpointEverySteps: 100,
   keepCheckpoints: 5,
@@ -212,6 +220,9 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   check(where, sj === null || (isObject(sj) && Object.keys(sj).length === 2 && num(sj.prob, 0) && sj.prob <= 1 && num(sj.maxFrames, 1)),
     'train.shrinkJitter must be null or {"prob": p in [0, 1], "maxFrames": N >= 1}');
   check(where, sj === null || c.features.cmvnShrinkFrames > 0, 'train.shrinkJitter needs train.features.cmvnShrinkFrames > 0');
+  const bw = c.bandWarp;
+  check(where, bw === null || (isObject(bw) && Object.keys(bw).length === 3 && num(bw.prob, 0) && bw.prob <= 1 && int(bw.knots, 1) && num(bw.maxShift, 0)),
+    'train.bandWarp must be null or {"prob": p in [0, 1], "knots": an integer >= 1, "maxShift": bands >= 0}');
   check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
   check(where, c.tokenizer === 'char' || c.tokenizer === 'bpe', 'train.tokenizer must be "char" or "bpe"');
   check(where, int(c.bpeVocabSize, 29), 'train.bpeVocabSize must be an integer >= 29 (blank and the base symbols)');

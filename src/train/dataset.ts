@@ -5,6 +5,7 @@ import { parseManifestLine } from '../data/manifest.js';
 import type { FeatureMatrix } from '../features/matrix.js';
 import { specAugment, type SpecAugmentOptions } from '../features/specaugment.js';
 import { levelAugment, type LevelAugmentOptions } from '../features/level-augment.js';
+import { bandWarp, type BandWarpOptions } from '../features/band-warp.js';
 import { outputLength, type ModelConfig } from '../model/config.js';
 import { AsrError, errorMessage, fileError } from '../util/errors.js';
 import type { Rng } from '../util/random.js';
@@ -127,6 +128,8 @@ export interface AugmentConfig {
   pooledCmvn?: PooledCmvnOptions | null;
   /** Shrink-weight jitter (src/train/shrink-jitter.ts; only with a shrink prior), or null/absent for none. */
   shrinkJitter?: ShrinkJitterOptions | null;
+  /** Band warping of the raw features (src/features/band-warp.ts), or null/absent for none. */
+  bandWarp?: BandWarpOptions | null;
 }
 
 /**
@@ -184,6 +187,8 @@ export class FeatureSource {
       addToPool(this.pool, key, own, rng);
     }
     if (augment?.levelAugment && rng !== null) m = levelAugment(m, rng, augment.levelAugment);
+    // drawn only when configured, so runs without it draw the same numbers as before
+    if (augment?.bandWarp && rng !== null) m = bandWarp(m, rng, augment.bandWarp);
     if (key !== null && own !== null && rng !== null && pc && rng.uniform() < pc.prob) {
       m = normalizeWithStats(m, pooledStats(this.pool, key, own, pc.others, rng));
     } else {

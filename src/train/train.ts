@@ -25,6 +25,7 @@ import { FEATURES_FILE, parseFeatureConfig, readFeatureConfig, type FeatureConfi
 import { learningRate, type ScheduleConfig } from './schedule.js';
 import { createCharTokenizer, type Tokenizer } from './tokenizer.js';
 import { validate, type ValidationResult } from './validate.js';
+import { bandWarpProblems } from '../features/band-warp.js';
 
 /**
  * The training loop. Everything random is drawn from generators seeded by (seed, epoch, micro-batch index): the
@@ -279,7 +280,13 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     specAugment: cfg.specAugment, speedFactors: cfg.speedPerturb, vtlnWarps: cfg.vtlnPerturb, levelAugment: cfg.levelAugment,
     pooledCmvn: cfg.pooledCmvn === null ? null : { ...POOLED_CMVN_DEFAULTS, ...cfg.pooledCmvn },
     shrinkJitter: cfg.shrinkJitter,
+    bandWarp: cfg.bandWarp,
   };
+  if (cfg.bandWarp) {
+    const problems = bandWarpProblems(cfg.bandWarp, config.inputDim);
+    if (problems.length > 0) throw new AsrError(`train.bandWarp: ${problems.join('; ')}`);
+    o.log(`band warping: ${cfg.bandWarp.prob * 100} % of utterances, ${cfg.bandWarp.knots} knots moved by up to ${cfg.bandWarp.maxShift} bands`);
+  }
   // the front end every feature, checkpoint and model directory of this run uses
   let frontEnd: FeatureBand = cfg.features;
   if (cfg.features.cmvnShrinkFrames > 0) {
