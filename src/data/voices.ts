@@ -160,12 +160,13 @@ export const VOICES: readonly VoiceInfo[] = [
   // sample for sample as the Hindi voice does (same speaker and diphones).
   ...(
     [
-      ['hindi_NSK_diphone', 'festvox-hi-nsk'],
-      ['telugu_NSK_diphone', 'festvox-te-nsk'],
+      ['hindi_NSK_diphone', 'festvox-hi-nsk', 'festival-hi'],
+      ['telugu_NSK_diphone', 'festvox-te-nsk', 'festival-te'],
     ] as const
-  ).map(([v, pkg]) =>
+  ).map(([v, pkg, lang]) =>
+    // the language package is only a Recommends of the voice's, and the voice does not load without it
     debianVoice({
-      engine: 'festival', engineVoice: v, install: `apt-get install festival ${pkg}`, debianPackages: ['festival', pkg], sampleRate: 16000,
+      engine: 'festival', engineVoice: v, install: `apt-get install festival ${pkg} ${lang}`, debianPackages: ['festival', pkg, lang], sampleRate: 16000,
       accent: 'en-in', realSpeaker: 'nsk', license: LICENSES['festvox-gpl'], reserved: false,
     }),
   ),

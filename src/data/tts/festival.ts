@@ -28,9 +28,20 @@ export const FESTIVAL_VOICE_LANGUAGE: Record<string, RespellLanguage> = {
   telugu_NSK_diphone: 'te',
 };
 
-/** Whether Debian's festival and the named voice are installed. */
+/**
+ * Language support a voice loads from outside its own folder: the NSK voices require festival-hi and festival-te,
+ * which their packages only recommend (so `apt-get install --no-install-recommends` leaves them out and the voice
+ * fails with "could not open file hindi_phones.scm").
+ */
+const FESTIVAL_VOICE_SUPPORT: Record<string, string> = {
+  hindi_NSK_diphone: '/usr/share/festival/hindi_scm',
+  telugu_NSK_diphone: '/usr/share/festival/telugu_scm',
+};
+
+/** Whether Debian's festival and the named voice, with any language support it loads, are installed. */
 export function festivalVoiceInstalled(voice: string): boolean {
-  return existsSync('/usr/bin/festival') && FESTIVAL_VOICE_DIRS.some((d) => existsSync(join(d, voice)));
+  const support = FESTIVAL_VOICE_SUPPORT[voice];
+  return existsSync('/usr/bin/festival') && FESTIVAL_VOICE_DIRS.some((d) => existsSync(join(d, voice))) && (support === undefined || existsSync(support));
 }
 
 /**
