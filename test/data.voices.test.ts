@@ -103,6 +103,8 @@ describe('installing Debian voices', () => {
     expect(debianVoicesToInstall('festival', true).map((v) => v.id)).toEqual(['festival:ked_diphone', 'festival:kal_diphone', 'festival:cmu_us_slt_arctic_hts', ...accented, ...indian]);
     // `accented` stays the ten voices the digits recipe's third pass used; the NSK voices are their own group
     expect(VOICES.filter(VOICE_GROUPS.accented).map((v) => v.id)).toEqual(accented);
+    // the diphone voices of other languages say open text (phone-mapped); the HTS and unit-selection ones do not
+    expect(VOICES.filter(VOICE_GROUPS['phone-mapped']).map((v) => v.id)).toEqual([...accented.filter((v) => !/ona_hts|nsh_clunits/.test(v)), ...indian]);
     expect(VOICES.filter(VOICE_GROUPS.indian).map((v) => v.id)).toEqual(indian);
     // the NSK voices need their language package too (only a Recommends of the voice's package)
     expect(debianInstallCommand(VOICES.filter((v) => v.id === 'festival:telugu_NSK_diphone'))?.slice(-3) ?? 'installed').toEqual(festivalVoiceInstalled('telugu_NSK_diphone') ? 'installed' : ['festival', 'festival-te', 'festvox-te-nsk']);

@@ -1,7 +1,7 @@
 import { AsrError } from '../util/errors.js';
 import { LICENSES, type VoiceLicense } from './licenses.js';
 import type { EngineName } from './tts/engine.js';
-import { FESTIVAL_VOICE_LANGUAGE, festivalVoiceInstalled } from './tts/festival.js';
+import { FESTIVAL_PHONE_VOICES, FESTIVAL_VOICE_LANGUAGE, festivalVoiceInstalled } from './tts/festival.js';
 
 /**
  * Every voice `asr data synth` knows, with where it comes from, its license, and whether it is reserved.
@@ -133,8 +133,9 @@ export const VOICES: readonly VoiceInfo[] = [
     engine: 'festival', engineVoice: 'cmu_us_slt_arctic_hts', install: 'apt-get install festival festvox-us-slt-hts', debianPackages: ['festival', 'festvox-us-slt-hts'], sampleRate: 32000,
     accent: 'en-us', realSpeaker: 'cmu-arctic-slt', license: LICENSES['festvox-hts'], reserved: true,
   }),
-  // recorded voices of other languages saying English digit words through respellings (src/data/tts/respell.ts):
-  // accented English, and the most real speakers Debian main offers
+  // recorded voices of other languages saying English digit words through respellings (src/data/tts/respell.ts),
+  // and the diphone ones any English text through a phone mapping (src/data/tts/phone-map.ts): accented English,
+  // and the most real speakers Debian main offers
   ...(
     [
       ['lp_diphone', 16000, 'festvox-italp16k', 'festvox-gpl'],
@@ -228,10 +229,12 @@ export const VOICE_GROUPS: Record<string, (v: VoiceInfo) => boolean> = {
   flite: (v) => v.engine === 'flite',
   gnuspeech: (v) => v.engine === 'gnuspeech',
   festival: (v) => v.engine === 'festival',
-  /** English said by voices of other languages (accent en-x-LANG): digit words only. */
+  /** English said by voices of other languages (accent en-x-LANG): digit words (respelled); the diphone ones also any text. */
   accented: (v) => v.accent.startsWith('en-x-'),
-  /** Indian English: the NSK voices of Hindi and Telugu through respellings (digit words only). */
+  /** Indian English: the NSK voices of Hindi and Telugu (digit words respelled, other text phone-mapped). */
   indian: (v) => v.accent === 'en-in',
+  /** Recorded voices of other languages that say any English text (festival's English front end, phones mapped). */
+  'phone-mapped': (v) => v.engine === 'festival' && FESTIVAL_PHONE_VOICES[v.engineVoice] !== undefined,
 };
 
 function globMatcher(pattern: string): (v: VoiceInfo) => boolean {

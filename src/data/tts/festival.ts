@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineAudioFromWav, type EngineAudio, type EngineParams, type TtsEngine } from './engine.js';
-import { respell, type RespellLanguage } from './respell.js';
+import { mapSegments, parseFrontEnd, segmentsUtterance, voiceDiphones, type PhoneLanguage } from './phone-map.js';
+import { RESPELLINGS, respell, type RespellLanguage } from './respell.js';
 
 /**
  * Where Debian's festvox packages put voices: the English diphone voices under `english/`, the HTS voices
@@ -27,6 +28,29 @@ export const FESTIVAL_VOICE_LANGUAGE: Record<string, RespellLanguage> = {
   hindi_NSK_diphone: 'hi',
   telugu_NSK_diphone: 'te',
 };
+
+/**
+ * The diphone voices of other languages that also say open English text through src/data/tts/phone-map.ts (ked's
+ * English front end, phones mapped to the voice's language), with the scale that moves ked's pitch (mean 105 Hz)
+ * to the voice's own: the mean of the F0 targets each voice's own intonation model gives a sentence of its
+ * language (pc 118 Hz, lp 209, dita 225, krb 261, machac 75, ph 137, lj 161, mv 83, NSK 120). The Catalan HTS
+ * and Russian unit-selection voices choose their own durations and units, so they stay digit words only.
+ */
+export const FESTIVAL_PHONE_VOICES: Record<string, { lang: PhoneLanguage; f0Scale: number }> = {
+  lp_diphone: { lang: 'it', f0Scale: 1.99 },
+  pc_diphone: { lang: 'it', f0Scale: 1.12 },
+  czech_dita: { lang: 'cs', f0Scale: 2.14 },
+  czech_krb: { lang: 'cs', f0Scale: 2.49 },
+  czech_machac: { lang: 'cs', f0Scale: 0.72 },
+  czech_ph: { lang: 'cs', f0Scale: 1.3 },
+  suo_fi_lj_diphone: { lang: 'fi', f0Scale: 1.53 },
+  hy_fi_mv_diphone: { lang: 'fi', f0Scale: 0.79 },
+  hindi_NSK_diphone: { lang: 'hi', f0Scale: 1.14 },
+  telugu_NSK_diphone: { lang: 'hi', f0Scale: 1.14 },
+};
+
+/** The English voice whose front end (lexicon, durations, intonation) the phone-mapped voices read with. */
+const FRONT_END_VOICE = 'ked_diphone';
 
 /**
  * Language support a voice loads from outside its own folder: the NSK voices require festival-hi and festival-te,
@@ -62,6 +86,14 @@ const SESSION_SETUP = [
   '(defvar asr_lr0 int_lr_params)',
   '(define (asr_render in out) (set! asr_waves nil) (tts_file in (tts_find_text_mode in auto-text-mode-alist))' +
     " (let ((ws (reverse asr_waves))) (mapcar (lambda (w) (wave.append (car ws) w)) (cdr ws)) (wave.save (car ws) out 'riff)))",
+  // the front end alone (Text utterance type up to Int_Targets, no waveform): one line per segment, "name end
+  // stress [pos f0]..." with absolute times
+  "(define (asr_tg s) (let ((r (item.relation s 'Target))) (if r (item.daughters r) nil)))",
+  "(define (asr_segs text out) (let ((u (eval (list 'Utterance 'Text text))) (fd (fopen out \"w\")))" +
+    ' (Initialize u) (Text u) (Token_POS u) (Token u) (POS u) (Phrasify u) (Word u) (Pauses u) (Intonation u) (PostLex u) (Duration u) (Int_Targets u)' +
+    ' (mapcar (lambda (s) (format fd "%s %f %s" (item.name s) (item.feat s "end") (item.feat s "R:SylStructure.parent.stress"))' +
+    ' (mapcar (lambda (x) (format fd " %f %f" (item.feat x "pos") (item.feat x "f0"))) (asr_tg s)) (format fd "\\n")) (utt.relation.items u \'Segment))' +
+    ' (fclose fd)))',
 ].join('\n');
 
 /**
@@ -183,6 +215,36 @@ function schemeString(s: string): string {
 export function createFestivalEngine(): TtsEngine {
   // per voice, most recently used last
   const sessions = new Map<string, FestivalSession>();
+  const diphoneSets = new Map<string, Set<string>>();
+  /** Runs forms in the voice's session and returns festival's messages; throws on a Scheme error. */
+  const run = async (voice: string, forms: string[], out: string): Promise<void> => {
+    let session = sessions.get(voice);
+    if (session === undefined) {
+      session = startSession();
+      if (sessions.size > 0 && (sessions.size >= MAX_SESSIONS || freemem() < MIN_FREE_BYTES)) {
+        const [oldest, old] = sessions.entries().next().value as [string, FestivalSession];
+        old.close();
+        sessions.delete(oldest);
+      }
+    } else sessions.delete(voice);
+    sessions.set(voice, session);
+    const messages = await session.render(`(begin ${forms.join(' ')})`);
+    // festival reports Scheme errors on stderr and carries on
+    if (/SIOD ERROR|^Error/m.test(messages) || !existsSync(out)) {
+      throw new Error(`festival: voice '${voice}': ${messages.trim().split('\n')[0] || 'no output produced'}`);
+    }
+  };
+  /** The state a voice and our parameters set, put back to the start-up values, then the voice and `params`. */
+  const voiceForms = (voice: string, params: EngineParams): string[] => {
+    const forms = ["(Parameter.set 'Duration_Stretch asr_stretch0)", '(set! int_lr_params asr_lr0)', `(voice_${voice})`];
+    if (params.duration_stretch !== undefined) forms.push(`(Parameter.set 'Duration_Stretch ${Number(params.duration_stretch)})`);
+    if (params.f0_mean !== undefined || params.f0_std !== undefined) {
+      const mean = Number(params.f0_mean ?? 105);
+      const std = Number(params.f0_std ?? 15);
+      forms.push(`(set! int_lr_params '((target_f0_mean ${mean}) (target_f0_std ${std}) (model_f0_mean 170) (model_f0_std 34)))`);
+    }
+    return forms;
+  };
   return {
     name: 'festival',
     async synthesize(text: string, voice: string, params: EngineParams): Promise<EngineAudio> {
@@ -194,29 +256,25 @@ export function createFestivalEngine(): TtsEngine {
         const txt = join(dir, 'utt.txt');
         const wav = join(dir, 'utt.wav');
         const lang = FESTIVAL_VOICE_LANGUAGE[voice];
-        await writeFile(txt, `${lang ? respell(text, lang, `festival ${voice}`) : text}\n`);
-        const forms = ["(Parameter.set 'Duration_Stretch asr_stretch0)", '(set! int_lr_params asr_lr0)', `(voice_${voice})`];
-        if (params.duration_stretch !== undefined) forms.push(`(Parameter.set 'Duration_Stretch ${Number(params.duration_stretch)})`);
-        if (params.f0_mean !== undefined || params.f0_std !== undefined) {
-          const mean = Number(params.f0_mean ?? 105);
-          const std = Number(params.f0_std ?? 15);
-          forms.push(`(set! int_lr_params '((target_f0_mean ${mean}) (target_f0_std ${std}) (model_f0_mean 170) (model_f0_std 34)))`);
-        }
-        forms.push(`(asr_render ${schemeString(txt)} ${schemeString(wav)})`);
-        let session = sessions.get(voice);
-        if (session === undefined) {
-          session = startSession();
-          if (sessions.size > 0 && (sessions.size >= MAX_SESSIONS || freemem() < MIN_FREE_BYTES)) {
-            const [oldest, old] = sessions.entries().next().value as [string, FestivalSession];
-            old.close();
-            sessions.delete(oldest);
+        const phoneVoice = FESTIVAL_PHONE_VOICES[voice];
+        const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+        if (lang !== undefined && phoneVoice !== undefined && !words.every((w) => RESPELLINGS[lang][w] !== undefined)) {
+          // open text: ked's front end, then the voice's diphones (the pitch and rate params steer the front end)
+          if (!festivalVoiceInstalled(FRONT_END_VOICE)) throw new Error(`festival ${voice}: open English text needs the ${FRONT_END_VOICE} voice's front end (Debian festvox-kdlpc16k)`);
+          const segFile = join(dir, 'utt.seg');
+          await run(FRONT_END_VOICE, [...voiceForms(FRONT_END_VOICE, params), `(asr_segs ${schemeString(text)} ${schemeString(segFile)})`], segFile);
+          const front = parseFrontEnd(await readFile(segFile, 'utf8'));
+          let diphones = diphoneSets.get(voice);
+          if (diphones === undefined) {
+            const vdir = FESTIVAL_VOICE_DIRS.map((d) => join(d, voice)).find((d) => existsSync(d));
+            diphones = voiceDiphones(vdir ?? voice);
+            diphoneSets.set(voice, diphones);
           }
-        } else sessions.delete(voice);
-        sessions.set(voice, session);
-        const messages = await session.render(`(begin ${forms.join(' ')})`);
-        // festival reports Scheme errors on stderr and carries on
-        if (/SIOD ERROR|^Error/m.test(messages) || !existsSync(wav)) {
-          throw new Error(`festival: voice '${voice}': ${messages.trim().split('\n')[0] || 'no audio produced'}`);
+          const segs = mapSegments(front, phoneVoice.lang, diphones, phoneVoice.f0Scale);
+          await run(voice, [`(voice_${voice})`, `(utt.save.wave (utt.synth ${segmentsUtterance(segs)}) ${schemeString(wav)} 'riff)`], wav);
+        } else {
+          await writeFile(txt, `${lang ? respell(text, lang, `festival ${voice}`) : text}\n`);
+          await run(voice, [...voiceForms(voice, params), `(asr_render ${schemeString(txt)} ${schemeString(wav)})`], wav);
         }
         return await engineAudioFromWav(new Uint8Array(await readFile(wav)), `festival ${voice}`);
       } finally {
