@@ -216,7 +216,7 @@ export function createFestivalEngine(): TtsEngine {
   // per voice, most recently used last
   const sessions = new Map<string, FestivalSession>();
   const diphoneSets = new Map<string, Set<string>>();
-  /** Runs forms in the voice's session and returns festival's messages; throws on a Scheme error. */
+  /** Runs forms in the voice's session (least recently used closed first); throws on a Scheme error or when `out` was not written. */
   const run = async (voice: string, forms: string[], out: string): Promise<void> => {
     let session = sessions.get(voice);
     if (session === undefined) {

@@ -190,7 +190,7 @@ export function mapSegments(segs: FrontEndSegment[], lang: PhoneLanguage, diphon
     repaired.push(a);
     if (b === undefined || diphones.has(`${a.name}-${b.name}`)) continue;
     if (!diphones.has(`${a.name}-${vowel}`) || !diphones.has(`${vowel}-${b.name}`)) continue;
-    // 30 ms, or a third of the shorter neighbour, taken from both sides
+    // up to 30 ms: 15 ms (at most a sixth of each neighbour) taken from the end of one and the start of the other
     const take = Math.min(0.015, a.dur / 6, b.dur / 6);
     a.dur -= take;
     b.dur -= take;
