@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src/backend/index.js';
 import { disposeRecognizer, evaluateManifest, loadRecognizer, transcribeFile } from '../src/transcribe/index.js';
+import { createCtcDecoder } from '../src/decode/index.js';
 import { buildOnce } from './helpers/build.js';
 import { speech, writeTinyModel, writeWavFile } from './helpers/transcribe-fixtures.js';
 
@@ -149,6 +150,53 @@ describe('asr eval', () => {
     const nv = asr(['eval', '--model', model, '--manifest', manifest, '--greedy', '--vtln', 'auto']);
     expect(nv.code, nv.stderr).toBe(0);
     expect(nv.stderr).toMatch(/test\.jsonl: no line has a "speaker" field, so no VTLN warp was chosen/);
+  });
+
+  it('several decoders over one forward pass: each gets what a recognizer with its options gets alone', async () => {
+    const points = [{ beamWidth: 4 }, { beamWidth: 4, blankPenalty: -6 }, { beamWidth: 1, blankPenalty: 1 }];
+    const r = loadRecognizer(model, { decode: { beamWidth: 4 } });
+    const grid = await evaluateManifest(r, manifest, { decoders: points.map((p) => createCtcDecoder(r.tokenSet, { ...p, frameDuration: r.frameDuration })) });
+    disposeRecognizer(r);
+    expect(grid.decoders).toHaveLength(3);
+    const alone = [];
+    for (const p of points) {
+      const rp = loadRecognizer(model, { decode: p });
+      alone.push(await evaluateManifest(rp, manifest));
+      disposeRecognizer(rp);
+    }
+    for (let k = 0; k < points.length; k++) {
+      expect(grid.decoders?.[k].utterances.map((u) => u.hyp)).toEqual(alone[k].utterances.map((u) => u.hyp));
+      expect(grid.decoders?.[k].wer).toEqual(alone[k].wer);
+    }
+    // the top-level fields are the first decoder's; the penalty changed what was decoded
+    expect(grid.wer).toEqual(alone[0].wer);
+    expect(alone[1].utterances.map((u) => u.hyp)).not.toEqual(alone[0].utterances.map((u) => u.hyp));
+  });
+
+  it('lists of decode values: one row per combination, the best marked, the summary and --output the best row\'s', () => {
+    const out = join(dir, 'grid-results.jsonl');
+    const r = asr(['eval', '--model', model, '--manifest', manifest, '--beam', '1,4', '--blank-penalty', '0,-6', '--output', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0].split(/\s+/)).toEqual(['beam', 'lm-weight', 'word-bonus', 'blank-penalty', '%WER', '%CER']);
+    const rows = lines.slice(1, 5).map((l) => l.trim().split(/\s+/));
+    expect(rows.map((c) => `${c[0]} ${c[3]}`)).toEqual(['1 0', '1 -6', '4 0', '4 -6']);
+    const best = rows.findIndex((c) => c[6] === '<-');
+    expect(best).toBeGreaterThanOrEqual(0);
+    expect(Math.min(...rows.map((c) => Number(c[4])))).toBe(Number(rows[best][4]));
+    expect(lines[5]).toBe(`best: --beam ${rows[best][0]} --lm-weight 0.5 --word-bonus 1 --blank-penalty ${rows[best][3]}`);
+    expect(lines[6]).toMatch(new RegExp(`^%WER ${rows[best][4].replace('.', '\\.')} \\[`));
+    // the same as evaluating that point alone
+    const one = asr(['eval', '--model', model, '--manifest', manifest, '--beam', rows[best][0], '--blank-penalty', rows[best][3]]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout.trim().split('\n')).toEqual(lines.slice(6));
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(5);
+    const bad = asr(['eval', '--model', model, '--manifest', manifest, '--lm-weight', '0.3,x']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe("asr: error: --lm-weight: expected a number, got 'x'");
+    const greedy = asr(['eval', '--model', model, '--manifest', manifest, '--greedy', '--beam', '1,4']);
+    expect(greedy.code).not.toBe(0);
+    expect(greedy.stderr).toMatch(/need beam search, not --greedy/);
   });
 
   it('needs --manifest', () => {

@@ -30,6 +30,7 @@ export interface DecodeCliOptions {
   oovPenalty: string;
   partialPruning: boolean;
   lmLookahead: boolean;
+  blankPenalty: string;
 }
 
 /** The decode options shared by `asr decode` and the commands that transcribe (same flags, same meaning). */
@@ -49,6 +50,7 @@ export function addDecodeOptions(cmd: Command): Command {
     .option('--token-top-k <n>', 'at most this many tokens tried per frame', '32')
     .option('--token-min-logprob <lp>', 'tokens below this log-probability are not tried (except the best)', '-10')
     .option('--beam-prune <lp>', 'drop hypotheses this far below the best (natural log)', '-20')
+    .option('--blank-penalty <p>', "subtracted from the blank's log-posterior in every frame before decoding (icefall/sherpa-onnx blank_penalty; > 0 counters deletions)", '0')
     .option('--oov-penalty <p>', 'added once for a word the LM cannot spell (natural log)', '-10')
     .option('--no-partial-pruning', 'penalise unknown spellings only when the word ends, not as soon as they leave the LM vocabulary')
     .option('--no-lm-lookahead', 'score each word with the LM only when it ends, not charge the best possible score when it begins');
@@ -76,6 +78,7 @@ export function decodeOptionsFrom(opts: DecodeCliOptions, lm: NgramLm | undefine
     oovPenalty: parseNumber(opts.oovPenalty, '--oov-penalty'),
     partialWordPruning: opts.partialPruning,
     lmLookahead: opts.lmLookahead,
+    blankPenalty: parseNumber(opts.blankPenalty, '--blank-penalty'),
   };
 }
 

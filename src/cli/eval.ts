@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
-import { parsePositiveNumber, runCommand } from './run.js';
+import { parseIntOption, parseNumber, parsePositiveNumber, runCommand } from './run.js';
 import { addEntropyAdaptOptions, addVtlnOption, entropyAdaptFrom, formatWarpScores, vtlnFrom, type EntropyAdaptFlags } from './adapt.js';
 import { createProgress } from './progress.js';
 import { addDecodeOptions } from './decode.js';
-import { defaultModelDir, recognizerFromFlags, type DecodeFlags } from './transcribe.js';
+import { decodeFlagsFrom, defaultModelDir, recognizerFromFlags, type DecodeFlags } from './transcribe.js';
+import { createCtcDecoder, type CtcDecoder } from '../decode/index.js';
 import { AsrError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend, describeBackend } from '../backend/index.js';
-import { formatGroupTable, formatKaldiSummary, groupTotals } from '../eval/index.js';
+import { formatGroupTable, formatKaldiSummary, groupTotals, type ScoreTotals } from '../eval/index.js';
 import { disposeRecognizer, evaluateManifest, parseCmvnMode, type EvalUtterance } from '../transcribe/index.js';
 
 interface EvalCliOptions extends DecodeFlags, EntropyAdaptFlags {
@@ -48,6 +49,57 @@ function resultLine(u: EvalUtterance): string {
   });
 }
 
+/** One point of a decoding grid: the values of the flags that vary. */
+interface GridPoint {
+  beam: number;
+  lmWeight: number;
+  wordBonus: number;
+  blankPenalty: number;
+}
+
+/** A flag's comma-separated values ("0.3,0.5,0.7"). */
+function valuesOf(value: string, name: string, parse: (v: string, name: string) => number): number[] {
+  return value.split(',').map((v) => parse(v.trim(), name));
+}
+
+/**
+ * The grid the decode flags span: every combination of --beam, --lm-weight, --word-bonus and --blank-penalty
+ * values, in the order given (beam outermost). One point when each flag has one value.
+ */
+export function decodeGrid(opts: Pick<DecodeFlags, 'beam' | 'lmWeight' | 'wordBonus' | 'blankPenalty'>): GridPoint[] {
+  const beams = valuesOf(opts.beam, '--beam', parseIntOption);
+  if (beams.some((b) => b < 1)) throw new AsrError('--beam: must be at least 1');
+  const weights = valuesOf(opts.lmWeight, '--lm-weight', parseNumber);
+  const bonuses = valuesOf(opts.wordBonus, '--word-bonus', parseNumber);
+  const penalties = valuesOf(opts.blankPenalty, '--blank-penalty', parseNumber);
+  const out: GridPoint[] = [];
+  for (const beam of beams) {
+    for (const lmWeight of weights) for (const wordBonus of bonuses) for (const blankPenalty of penalties) out.push({ beam, lmWeight, wordBonus, blankPenalty });
+  }
+  return out;
+}
+
+const pct2 = (t: ScoreTotals): string => (t.refWords > 0 ? ((100 * t.errors) / t.refWords).toFixed(2) : '-');
+
+/** The grid's table: one row per point with its %WER and %CER, the best (lowest WER, then CER) marked. */
+export function formatGridTable(points: GridPoint[], results: { wer: ScoreTotals; cer: ScoreTotals }[], best: number): string {
+  const rows = points.map((p, i) => [String(p.beam), String(p.lmWeight), String(p.wordBonus), String(p.blankPenalty), pct2(results[i].wer), pct2(results[i].cer), i === best ? '<- best' : '']);
+  const head = ['beam', 'lm-weight', 'word-bonus', 'blank-penalty', '%WER', '%CER', ''];
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (r: string[]): string => r.map((x, c) => (c < 6 ? x.padStart(widths[c]) : x)).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+/** Index of the best result: fewest word errors, then fewest character errors, then the first. */
+export function bestOf(results: { wer: ScoreTotals; cer: ScoreTotals }[]): number {
+  let best = 0;
+  results.forEach((r, i) => {
+    const b = results[best];
+    if (r.wer.errors < b.wer.errors || (r.wer.errors === b.wer.errors && r.cer.errors < b.cer.errors)) best = i;
+  });
+  return best;
+}
+
 /** `asr eval`: transcribe a manifest with a model and score it (WER and CER, compute-wer format). */
 export function registerEval(program: Command, setExitCode: (code: number) => void): void {
   const cmd = program
@@ -70,7 +122,13 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         'at least 10 s of audio) before recognising them: no transcripts are used (AdaBN)',
     )
     .option('--by <field>', 'also print WER per value of this manifest field (speaker, voice, ...), one row each, as sclite does per speaker')
-    .option('--adapt-min-seconds <s>', 'speakers with less audio than this keep the unadapted model (--adapt-bn, --adapt-entropy)', '10');
+    .option('--adapt-min-seconds <s>', 'speakers with less audio than this keep the unadapted model (--adapt-bn, --adapt-entropy)', '10')
+    .addHelpText(
+      'after',
+      '\n--beam, --lm-weight, --word-bonus and --blank-penalty also take comma-separated lists (--lm-weight 0.3,0.5,0.7):\n' +
+        'the model runs once and every combination is decoded and scored, one row each, as Kaldi sweeps LM weights;\n' +
+        'the summary, --output and --by are then the best row\'s. Choose on a development set, not the test set.',
+    );
   addDecodeOptions(addEntropyAdaptOptions(addVtlnOption(cmd), 'their utterances')).action(async (opts: EvalCliOptions) => {
     setExitCode(
       await runCommand(async () => {
@@ -80,7 +138,15 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         const cmvn = parseCmvnMode(opts.cmvn);
         const adaptEntropy = entropyAdaptFrom(opts);
         const vtln = vtlnFrom(opts.vtln, opts.vtlnCriterion);
-        const r = recognizerFromFlags(cmd, dir, opts);
+        const grid = decodeGrid(opts);
+        if (grid.length > 1 && opts.greedy) throw new AsrError('eval: lists of --beam, --lm-weight, --word-bonus or --blank-penalty values need beam search, not --greedy');
+        const first: EvalCliOptions = { ...opts, beam: String(grid[0].beam), lmWeight: String(grid[0].lmWeight), wordBonus: String(grid[0].wordBonus), blankPenalty: String(grid[0].blankPenalty) };
+        const r = recognizerFromFlags(cmd, dir, first);
+        let decoders: CtcDecoder[] | undefined;
+        if (grid.length > 1) {
+          const base = { ...decodeFlagsFrom(cmd, first), lm: r.lm, frameDuration: r.frameDuration };
+          decoders = grid.map((g) => createCtcDecoder(r.tokenSet, { ...base, beamWidth: g.beam, lmWeight: g.lmWeight, wordBonus: g.wordBonus, blankPenalty: g.blankPenalty }));
+        }
         const progress = createProgress('eval');
         const measuring = createProgress(opts.adaptBn || adaptEntropy || vtln ? 'speaker adaptation' : 'speaker CMVN');
         let res;
@@ -93,6 +159,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
             adaptMinSeconds: parsePositiveNumber(opts.adaptMinSeconds ?? '10', '--adapt-min-seconds'),
             ...(opts.by !== undefined ? { groupBy: opts.by } : {}),
             ...(vtln ? { vtln } : {}),
+            ...(decoders ? { decoders } : {}),
             onMeasure: (done, total) => measuring.update(done, total),
             onUtterance: (done, total) => {
               if (done === 1) measuring.done();
@@ -103,6 +170,14 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
           measuring.done();
           progress.done();
           disposeRecognizer(r);
+        }
+        if (res.decoders) {
+          // Kaldi's scoring sweeps print every point; the summary, --output and --by below are the best one's
+          const best = bestOf(res.decoders);
+          process.stdout.write(`${formatGridTable(grid, res.decoders, best)}\n`);
+          const g = grid[best];
+          process.stdout.write(`best: --beam ${g.beam} --lm-weight ${g.lmWeight} --word-bonus ${g.wordBonus} --blank-penalty ${g.blankPenalty}\n`);
+          res = { ...res, ...res.decoders[best] };
         }
         if (opts.output) await writeFileAtomic(opts.output, res.utterances.map(resultLine).join('\n') + '\n');
         for (const u of res.utterances) if (u.error) process.stderr.write(`asr eval: warning: ${u.error} (scored as empty)\n`);

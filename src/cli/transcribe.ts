@@ -44,6 +44,11 @@ export function defaultModelDir(given: string | undefined): string {
  * say otherwise (`--lm` replaces the model's LM; `--greedy` uses none).
  */
 export function recognizerFromFlags(cmd: Command, dir: string, opts: DecodeFlags): Recognizer {
+  return loadRecognizer(dir, { lm: opts.lm ?? undefined, decode: decodeFlagsFrom(cmd, opts) });
+}
+
+/** The decoder options the flags give (blank and frame duration only when given on the command line). */
+export function decodeFlagsFrom(cmd: Command, opts: DecodeFlags): DecodeOptions {
   const flags: DecodeOptions = decodeOptionsFrom(opts, undefined);
   const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
   const decode: DecodeOptions = { ...flags };
@@ -51,7 +56,7 @@ export function recognizerFromFlags(cmd: Command, dir: string, opts: DecodeFlags
   if (!fromCli('frameDuration')) delete decode.frameDuration;
   delete decode.hotwords;
   if (opts.hotwords && !opts.greedy) decode.hotwords = readHotwordsFile(opts.hotwords, parseNumber(opts.hotwordWeight, '--hotword-weight'));
-  return loadRecognizer(dir, { lm: opts.lm ?? undefined, decode });
+  return decode;
 }
 
 export function registerTranscribe(program: Command, setExitCode: (code: number) => void): void {

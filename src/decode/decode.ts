@@ -1,5 +1,6 @@
 import { AsrError } from '../util/errors.js';
 import { bestPath, wordsFromLabels } from './align.js';
+import { penalizeBlank } from './blank-penalty.js';
 import { createBeamSearch, type BeamSearchOptions, type DecodeResult } from './beam-search.js';
 import { buildHotwordTrie, type Hotword, type HotwordTrie } from './hotwords.js';
 import { createTokenSet, type TokenSet, type TokenSetOptions } from './tokens.js';
@@ -11,6 +12,8 @@ export interface DecodeOptions extends Omit<BeamSearchOptions, 'hotwordTrie'>, T
   nbest?: number;
   /** Phrases to boost, or a trie built once with buildHotwordTrie. */
   hotwords?: Hotword[] | HotwordTrie;
+  /** Subtracted from the blank's log-posterior in every frame before decoding (penalizeBlank; default 0). */
+  blankPenalty?: number;
 }
 
 /** Greedy (best path) decoding with word times and confidences. amScore is the best path's log-probability. */
@@ -43,9 +46,10 @@ export function createCtcDecoder(tokens: string[] | TokenSet, opts: DecodeOption
     tokenSet: ts,
     decode(logProbs: Float32Array, frames: number): DecodeResult {
       if (logProbs.length !== frames * V) throw new AsrError(`decode: ${logProbs.length} values are not ${frames} frames of ${V} tokens`);
-      if (opts.mode === 'greedy') return greedyDecode(logProbs, frames, ts, opts.frameDuration);
+      const lp = penalizeBlank(logProbs, frames, V, ts.blank, opts.blankPenalty ?? 0);
+      if (opts.mode === 'greedy') return greedyDecode(lp, frames, ts, opts.frameDuration);
       const search = createBeamSearch(ts, { ...opts, hotwordTrie });
-      search.advance(logProbs, frames);
+      search.advance(lp, frames);
       return search.finish(nbest);
     },
   };

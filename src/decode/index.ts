@@ -4,3 +4,4 @@ export { createTokenSet, parseTokens, readTokensFile, toTokenCase, WORD_START, t
 export { buildHotwordTrie, parseHotwords, readHotwordsFile, type Hotword, type HotwordTrie } from './hotwords.js';
 export { ctcAlign, bestPath, wordsFromLabels, type DecodedWord, type TokenSpan } from './align.js';
 export { parseNpy, parsePosteriorsJson, readPosteriorsFile, checkPosteriors, type Posteriors } from './posteriors.js';
+export { penalizeBlank } from './blank-penalty.js';

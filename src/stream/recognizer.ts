@@ -7,6 +7,7 @@ import { disposeModel } from '../model/model.js';
 import { createStreamingEncoder, type StreamingEncoder } from '../model/streaming.js';
 import { loadLm, type NgramLm } from '../lm/index.js';
 import { createBeamSearch, type BeamSearch } from '../decode/beam-search.js';
+import { penalizeBlank } from '../decode/blank-penalty.js';
 import { buildHotwordTrie, type HotwordTrie } from '../decode/hotwords.js';
 import { createTokenSet, type TokenSet } from '../decode/tokens.js';
 import { wordsFromLabels, type DecodedWord, type TokenSpan } from '../decode/align.js';
@@ -285,8 +286,9 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
 
   const consume = (lp: Float32Array, frames: number): void => {
     if (frames === 0) return;
-    // advance keeps a reference for word alignment at the end: lp is a fresh array per chunk
-    search.advance(lp, frames);
+    // advance keeps a reference for word alignment at the end: lp is a fresh array per chunk (and so is a
+    // penalised copy); the endpointer reads the model's own blank posteriors
+    search.advance(penalizeBlank(lp, frames, V, ts.blank, dec.blankPenalty ?? 0), frames);
     ep.update(lp, frames, V, c.blank);
     framesDecoded += frames;
     const text = textOf(search);

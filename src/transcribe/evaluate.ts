@@ -2,6 +2,7 @@ import { loadManifest } from '../data/manifest.js';
 import { readTranscripts, scorePairs, type ScoreOptions, type ScoreTotals, type UtteranceScore } from '../eval/index.js';
 import { errorMessage, fileError } from '../util/errors.js';
 import type { Recognizer } from './recognizer.js';
+import type { CtcDecoder } from '../decode/index.js';
 import { decodeSegment, transcribeFile, type TranscribeOptions, type TranscriptWord } from './transcribe.js';
 import { posteriorsOf, segmentFeatures } from './acoustic.js';
 import { audioChunks } from '../audio/index.js';
@@ -60,6 +61,8 @@ export interface EvalResult {
   entropyAdapted?: { speaker: string; before: number; after: number }[];
   /** With vtln: each speaker's chosen warp. */
   warps?: SpeakerWarp[];
+  /** With `decoders`: each one's results, in order (the fields above are the first one's). */
+  decoders?: DecoderResult[];
 }
 
 export interface EvaluateOptions extends TranscribeOptions {
@@ -91,6 +94,12 @@ export interface EvaluateOptions extends TranscribeOptions {
   vtln?: VtlnSelectOptions;
   /** A manifest field (e.g. "speaker", "voice") whose value each utterance's `group` carries, for per-group tables. */
   groupBy?: string;
+  /**
+   * Decode every utterance with each of these decoders instead of the recognizer's own (e.g. a grid of LM weights
+   * and word bonuses, as Kaldi's scoring scripts sweep them): the model runs once per short utterance and its
+   * posteriors go to every decoder; results in `decoders`. `onUtterance` reports the first decoder's.
+   */
+  decoders?: CtcDecoder[];
   /** With cmvn "speaker" or adaptBn: called after each file of a first pass (`total`: the lines that name a speaker). */
   onMeasure?: (done: number, total: number) => void;
 }
@@ -152,6 +161,13 @@ export async function evaluateManifest(r: Recognizer, manifest: string, opts: Ev
   }
 }
 
+/** One decoder's results over the whole manifest (EvalResult's `decoders`). */
+export interface DecoderResult {
+  utterances: EvalUtterance[];
+  wer: ScoreTotals;
+  cer: ScoreTotals;
+}
+
 /** The recognition pass of {@link evaluateManifest}: each utterance with its speaker's view of `r`, if any. */
 async function recognizeAll(
   r: Recognizer,
@@ -162,7 +178,11 @@ async function recognizeAll(
   started: number,
 ): Promise<EvalResult> {
   const wholeUpTo = opts.wholeUpTo ?? 20;
-  const pending: { id: string; audio: string; ref: string; hyp: string; duration: number; words: TranscriptWord[]; error?: string; group?: string }[] = [];
+  // each view decodes with its own decoder, or with each of opts.decoders in turn (index k)
+  const grid = opts.decoders !== undefined && opts.decoders.length > 0 ? opts.decoders : null;
+  const K = grid ? grid.length : 1;
+  const withDecoder = (view: Recognizer, k: number): Recognizer => (grid ? { ...view, decoder: grid[k] } : view);
+  const pending: { id: string; audio: string; ref: string; hyps: string[]; duration: number; words: TranscriptWord[][]; error?: string; group?: string }[] = [];
   const maxBatchFrames = opts.maxBatchFrames ?? 12000;
   let audioSeconds = 0;
   let failed = 0;
@@ -170,8 +190,8 @@ async function recognizeAll(
   const report = (i: number): void => {
     if (!opts.onUtterance) return;
     const p = pending[i];
-    const [score] = scorePairs([{ id: p.id, ref: p.ref, hyp: p.hyp }], { ...opts.score, unit: 'word' }).utterances;
-    opts.onUtterance(++reported, entries.length, { id: p.id, audioFilepath: p.audio, ref: p.ref, hyp: p.hyp, duration: p.duration, words: p.words, score, charScore: score, error: p.error });
+    const [score] = scorePairs([{ id: p.id, ref: p.ref, hyp: p.hyps[0] }], { ...opts.score, unit: 'word' }).utterances;
+    opts.onUtterance(++reported, entries.length, { id: p.id, audioFilepath: p.audio, ref: p.ref, hyp: p.hyps[0], duration: p.duration, words: p.words[0], score, charScore: score, error: p.error });
   };
   // Short utterances are recognised in padded batches (one forward for many: much faster on CPU); padding is
   // masked in the model, so each result is the one it would get alone.
@@ -181,11 +201,13 @@ async function recognizeAll(
   const flush = (): void => {
     if (batch.length === 0) return;
     const posts = posteriorsOf(batchView.model, batch.map((b) => b.feats));
-    batch.forEach((b, k) => {
-      const seg = decodeSegment(batchView, posts[k], b.samples, 0);
+    batch.forEach((b, j) => {
       const p = pending[b.index];
-      p.hyp = seg.text;
-      p.words = seg.words;
+      for (let k = 0; k < K; k++) {
+        const seg = decodeSegment(withDecoder(batchView, k), posts[j], b.samples, 0);
+        p.hyps[k] = seg.text;
+        p.words[k] = seg.words;
+      }
       report(b.index);
     });
     batch = [];
@@ -194,17 +216,20 @@ async function recognizeAll(
     const id = ids.get(e.line) ?? String(e.line);
     const index = pending.length;
     const group = opts.groupBy !== undefined ? fieldOf(e.extra, opts.groupBy) : undefined;
-    pending.push({ id, audio: e.audioFilepath, ref: e.text, hyp: '', duration: 0, words: [], ...(group !== undefined ? { group } : {}) });
+    pending.push({ id, audio: e.audioFilepath, ref: e.text, hyps: new Array<string>(K).fill(''), duration: 0, words: Array.from({ length: K }, () => []), ...(group !== undefined ? { group } : {}) });
     const p = pending[index];
     const spk = speakerOf(e.extra);
     const rr = (spk !== undefined ? views.get(spk) : undefined) ?? r;
     try {
       if (Number.isFinite(e.duration) && e.duration > wholeUpTo) {
-        const t = await transcribeFile(rr, e.audioFilepath, opts);
-        p.hyp = t.text;
-        p.duration = t.duration;
-        p.words = t.words;
-        audioSeconds += t.duration;
+        // long utterances are segmented as transcribe does; with several decoders the model runs once for each
+        for (let k = 0; k < K; k++) {
+          const t = await transcribeFile(withDecoder(rr, k), e.audioFilepath, opts);
+          p.hyps[k] = t.text;
+          p.words[k] = t.words;
+          p.duration = t.duration;
+        }
+        audioSeconds += p.duration;
         report(index);
         continue;
       }
@@ -223,20 +248,24 @@ async function recognizeAll(
     }
   }
   flush();
-  const pairs = pending.map((p) => ({ id: p.id, ref: p.ref, hyp: p.hyp }));
-  const w = scorePairs(pairs, { ...opts.score, unit: 'word' });
-  const c = scorePairs(pairs, { ...opts.score, unit: 'char' });
-  const utterances = pending.map((p, i) => ({
-    id: p.id,
-    audioFilepath: p.audio,
-    ref: p.ref,
-    hyp: p.hyp,
-    duration: p.duration,
-    words: p.words,
-    score: w.utterances[i],
-    charScore: c.utterances[i],
-    ...(p.error ? { error: p.error } : {}),
-    ...(p.group !== undefined ? { group: p.group } : {}),
-  }));
-  return { utterances, wer: w.totals, cer: c.totals, audioSeconds, wallSeconds: (Date.now() - started) / 1000, failed };
+  const resultOf = (k: number): DecoderResult => {
+    const pairs = pending.map((p) => ({ id: p.id, ref: p.ref, hyp: p.hyps[k] }));
+    const w = scorePairs(pairs, { ...opts.score, unit: 'word' });
+    const c = scorePairs(pairs, { ...opts.score, unit: 'char' });
+    const utterances = pending.map((p, i) => ({
+      id: p.id,
+      audioFilepath: p.audio,
+      ref: p.ref,
+      hyp: p.hyps[k],
+      duration: p.duration,
+      words: p.words[k],
+      score: w.utterances[i],
+      charScore: c.utterances[i],
+      ...(p.error ? { error: p.error } : {}),
+      ...(p.group !== undefined ? { group: p.group } : {}),
+    }));
+    return { utterances, wer: w.totals, cer: c.totals };
+  };
+  const all = Array.from({ length: K }, (_, k) => resultOf(k));
+  return { ...all[0], audioSeconds, wallSeconds: (Date.now() - started) / 1000, failed, ...(grid ? { decoders: all } : {}) };
 }
