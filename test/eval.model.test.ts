@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -197,6 +197,37 @@ describe('asr eval', () => {
     const greedy = asr(['eval', '--model', model, '--manifest', manifest, '--greedy', '--beam', '1,4']);
     expect(greedy.code).not.toBe(0);
     expect(greedy.stderr).toMatch(/need beam search, not --greedy/);
+  });
+
+  it("a model's decode.json: asr decode --save-defaults writes it, transcribe and eval use it, flags override it", () => {
+    const m2 = join(dir, 'model-defaults');
+    cpSync(model, m2, { recursive: true });
+    const save = asr(['decode', '--save-defaults', m2, '--beam', '4', '--blank-penalty', '-6']);
+    expect(save.code, save.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(m2, 'decode.json'), 'utf8'))).toEqual({ beamWidth: 4, blankPenalty: -6 });
+    const viaFile = asr(['eval', '--model', m2, '--manifest', manifest]);
+    const viaFlags = asr(['eval', '--model', model, '--manifest', manifest, '--beam', '4', '--blank-penalty', '-6']);
+    const plain = asr(['eval', '--model', model, '--manifest', manifest, '--beam', '4']);
+    expect(viaFile.code, viaFile.stderr).toBe(0);
+    expect(viaFile.stdout).toBe(viaFlags.stdout);
+    expect(viaFile.stdout).not.toBe(plain.stdout);
+    // a flag on the command line wins over the file
+    expect(asr(['eval', '--model', m2, '--manifest', manifest, '--blank-penalty', '0']).stdout).toBe(plain.stdout);
+    const wav = join(dir, 'wav', 'u0.wav');
+    expect(asr(['transcribe', wav, '--model', m2]).stdout).toBe(asr(['transcribe', wav, '--model', model, '--beam', '4', '--blank-penalty', '-6']).stdout);
+    // a sweep's rows show the model's settings for the flags not swept
+    const g = asr(['eval', '--model', m2, '--manifest', manifest, '--word-bonus', '0,1']);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stdout.split('\n').slice(1, 3).map((l) => l.trim().split(/\s+/).slice(0, 4).join(' '))).toEqual(['4 0.5 0 -6', '4 0.5 1 -6']);
+    // nothing given, a folder that is not a model, a bad file: one-line errors
+    expect(asr(['decode', '--save-defaults', m2]).stderr.trim()).toMatch(/^asr: error: decode --save-defaults: give at least one of --beam/);
+    expect(asr(['decode', '--save-defaults', dir, '--beam', '8']).stderr.trim()).toBe(`asr: error: ${dir}: not a model directory (no config.json)`);
+    writeFileSync(join(m2, 'decode.json'), '{"beamWidth": 4, "lmWieght": 0.3}\n');
+    const bad = asr(['eval', '--model', m2, '--manifest', manifest]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe(`asr: error: ${join(m2, 'decode.json')}: unknown setting "lmWieght" (known: beamWidth, lmWeight, wordBonus, blankPenalty, oovPenalty)`);
+    writeFileSync(join(m2, 'decode.json'), '{"beamWidth": 0.5}\n');
+    expect(asr(['transcribe', wav, '--model', m2]).stderr.trim()).toBe(`asr: error: ${join(m2, 'decode.json')}: "beamWidth" must be a whole number of at least 1`);
   });
 
   it('needs --manifest', () => {

@@ -97,12 +97,27 @@ const ENGLISH = join(ROOT, 'models', 'english');
 describe.skipIf(!existsSync(join(ENGLISH, 'config.json')))('shipped models/english', () => {
   it('has the model-directory files with its LM and streaming prior, under 20 MB', () => {
     const files = readdirSync(ENGLISH).sort();
-    expect(files).toEqual(['config.json', 'features.json', 'lm.bin', 'model.safetensors', 'tokens.txt']);
+    expect(files).toEqual(['config.json', 'decode.json', 'features.json', 'lm.bin', 'model.safetensors', 'tokens.txt']);
     const bytes = files.reduce((a, f) => a + statSync(join(ENGLISH, f)).size, 0);
     expect(bytes).toBeLessThan(20_000_000);
     const features = JSON.parse(readFileSync(join(ENGLISH, 'features.json'), 'utf8')) as { normalize: string; streamingPrior?: { mean: number[] } };
     expect(features.normalize).toBe('utterance');
     expect(features.streamingPrior?.mean.length).toBe(80);
+  });
+
+  it("each model's decode.json holds the decoder settings its recipe's results were measured with (the decode var)", () => {
+    const keys: Record<string, string> = { '--beam': 'beamWidth', '--lm-weight': 'lmWeight', '--word-bonus': 'wordBonus', '--blank-penalty': 'blankPenalty' };
+    for (const [dir, recipe] of [
+      [ENGLISH, 'english'],
+      [DIGITS, 'digits'],
+    ]) {
+      const vars = (JSON.parse(readFileSync(join(ROOT, 'recipes', recipe, 'recipe.json'), 'utf8')) as { vars: Record<string, string> }).vars;
+      const flags = vars.decode.trim().split(/\s+/);
+      const want: Record<string, number> = {};
+      for (let i = 0; i < flags.length; i += 2) want[keys[flags[i]]] = Number(flags[i + 1]);
+      expect(Object.keys(want).length).toBeGreaterThanOrEqual(3);
+      expect(JSON.parse(readFileSync(join(dir, 'decode.json'), 'utf8'))).toEqual(want);
+    }
   });
 
   it('is the default of asr transcribe and gets some of the held-out English sample right', () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,23 @@ describe('asr stream', () => {
     const f = await run(['stream', '--input', file, ...COMMON]);
     expect(f.code).toBe(0);
     expect(lines(f.stdout).filter((e) => e.type === 'final').map((x) => x.text)).toEqual(['a', 'a']);
+  });
+
+  it("a model's decode.json sets the decoder's defaults; a flag given overrides it", async () => {
+    const file = join(tmp, 'two-defaults.wav');
+    writeFileSync(file, wavBytes(twoUtterances(8000), 8000));
+    const withDefaults = join(tmp, 'model-with-defaults');
+    cpSync(MODEL, withDefaults, { recursive: true });
+    // a blank penalty of -50 makes blank win every frame: nothing is recognised
+    const save = spawnSync(process.execPath, [ASR, 'decode', '--save-defaults', withDefaults, '--blank-penalty', '-50'], { encoding: 'utf8' });
+    expect(save.status, save.stderr).toBe(0);
+    const common = ['--backend', 'wasm', '--chunk-ms', '160'];
+    const finals = (out: string): string[] => lines(out).filter((e) => e.type === 'final').map((x) => x.text);
+    const d = await run(['stream', '--input', file, '--model', withDefaults, ...common]);
+    expect(d.code, d.stderr).toBe(0);
+    expect(finals(d.stdout).filter((t) => t !== '')).toEqual([]);
+    const o = await run(['stream', '--input', file, '--model', withDefaults, ...common, '--blank-penalty', '0']);
+    expect(finals(o.stdout)).toEqual(['a', 'a']);
   });
 
   it('--mic-command: a fake recorder writing PCM at real-time pace, end to end', async () => {

@@ -5,8 +5,11 @@ import { AsrError } from '../util/errors.js';
 import { loadLm, type NgramLm } from '../lm/index.js';
 import {
   buildHotwordTrie, checkPosteriors, createCtcDecoder, createTokenSet, readHotwordsFile, readPosteriorsFile, readTokensFile,
-  type DecodeOptions, type Hypothesis,
+  checkDecodeDefaults, decodeDefaultsOf, MODEL_DECODE_FILE, type DecodeOptions, type Hypothesis, type ModelDecodeDefaults,
 } from '../decode/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/fs.js';
 
 /** The flags of `asr decode`; the commands that transcribe take the same decode flags (addDecodeOptions). */
 export interface DecodeCliOptions {
@@ -56,6 +59,25 @@ export function addDecodeOptions(cmd: Command): Command {
     .option('--no-lm-lookahead', 'score each word with the LM only when it ends, not charge the best possible score when it begins');
 }
 
+/** The decode flags (commander's names) whose settings a model's decode.json may give, with their option keys. */
+export const MODEL_DEFAULT_FLAGS = [
+  ['beam', 'beamWidth'],
+  ['lmWeight', 'lmWeight'],
+  ['wordBonus', 'wordBonus'],
+  ['blankPenalty', 'blankPenalty'],
+  ['oovPenalty', 'oovPenalty'],
+] as const;
+
+/**
+ * `decode` with the model's settings (decode.json) for the flags not given on the command line (`given(flag)`):
+ * a flag overrides the model, the model overrides the flag's default.
+ */
+export function withModelDefaults(decode: DecodeOptions, model: ModelDecodeDefaults, given: (flag: string) => boolean): DecodeOptions {
+  const out: DecodeOptions = { ...decode };
+  for (const [flag, key] of MODEL_DEFAULT_FLAGS) if (!given(flag) && model[key] !== undefined) out[key] = model[key];
+  return out;
+}
+
 /** Decode options from the flags of addDecodeOptions (LM and hotwords loaded by the caller). */
 export function decodeOptionsFrom(opts: DecodeCliOptions, lm: NgramLm | undefined): DecodeOptions {
   const beamWidth = parseIntOption(opts.beam, '--beam');
@@ -98,16 +120,37 @@ function hypothesisJson(h: Hypothesis) {
   };
 }
 
+/** `asr decode --save-defaults DIR`: the settings given on the command line, as DIR/decode.json. */
+async function saveDecodeDefaults(dir: string, decode: DecodeOptions, given: (flag: string) => boolean): Promise<void> {
+  if (!existsSync(join(dir, 'config.json'))) throw new AsrError(`${dir}: not a model directory (no config.json)`);
+  const all = decodeDefaultsOf(decode);
+  const chosen: ModelDecodeDefaults = {};
+  for (const [flag, key] of MODEL_DEFAULT_FLAGS) if (given(flag) && all[key] !== undefined) chosen[key] = all[key];
+  if (Object.keys(chosen).length === 0) throw new AsrError('decode --save-defaults: give at least one of --beam, --lm-weight, --word-bonus, --blank-penalty, --oov-penalty');
+  const path = join(dir, MODEL_DECODE_FILE);
+  await writeFileAtomic(path, `${JSON.stringify(checkDecodeDefaults(chosen, path), null, 2)}\n`);
+  process.stdout.write(`${path}: ${JSON.stringify(chosen)}\n`);
+}
+
 export function registerDecode(program: Command, setExitCode: (code: number) => void): void {
   const cmd = program
     .command('decode')
     .description('decode saved CTC log-posteriors (.npy [frames, vocab] float32, or JSON {"log_probs": [[...]]}) to text')
     .option('--posteriors <file>', 'log-posteriors of one utterance')
     .option('--tokens <file>', 'tokens.txt: one token per line (line number = id), or TOKEN ID lines')
-    .option('--json', 'print the n-best list as JSON with scores, word times and confidences', false);
-  addDecodeOptions(cmd).action(async (opts: DecodeCliOptions) => {
+    .option('--json', 'print the n-best list as JSON with scores, word times and confidences', false)
+    .option(
+      '--save-defaults <dir>',
+      'instead of decoding, write the --beam, --lm-weight, --word-bonus, --blank-penalty and --oov-penalty given to DIR/decode.json: ' +
+        'the settings asr transcribe, eval, stream and serve then use with that model unless a flag overrides them',
+    );
+  addDecodeOptions(cmd).action(async (opts: DecodeCliOptions & { saveDefaults?: string }) => {
     setExitCode(
-      await runCommand(() => {
+      await runCommand(async () => {
+        if (opts.saveDefaults !== undefined) {
+          await saveDecodeDefaults(opts.saveDefaults, decodeOptionsFrom(opts, undefined), (flag) => cmd.getOptionValueSource(flag) === 'cli');
+          return;
+        }
         if (!opts.posteriors) throw new AsrError('decode: --posteriors FILE is required');
         if (!opts.tokens) throw new AsrError('decode: --tokens FILE is required');
         const tokens = readTokensFile(opts.tokens);

@@ -4,7 +4,7 @@ import { addEntropyAdaptOptions, addVtlnOption, entropyAdaptFrom, formatWarpScor
 import { createProgress } from './progress.js';
 import { addDecodeOptions } from './decode.js';
 import { decodeFlagsFrom, defaultModelDir, recognizerFromFlags, type DecodeFlags } from './transcribe.js';
-import { createCtcDecoder, type CtcDecoder } from '../decode/index.js';
+import { createCtcDecoder, DECODE_DEFAULTS, type CtcDecoder } from '../decode/index.js';
 import { AsrError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend, describeBackend } from '../backend/index.js';
@@ -138,13 +138,23 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         const cmvn = parseCmvnMode(opts.cmvn);
         const adaptEntropy = entropyAdaptFrom(opts);
         const vtln = vtlnFrom(opts.vtln, opts.vtlnCriterion);
-        const grid = decodeGrid(opts);
-        if (grid.length > 1 && opts.greedy) throw new AsrError('eval: lists of --beam, --lm-weight, --word-bonus or --blank-penalty values need beam search, not --greedy');
-        const first: EvalCliOptions = { ...opts, beam: String(grid[0].beam), lmWeight: String(grid[0].lmWeight), wordBonus: String(grid[0].wordBonus), blankPenalty: String(grid[0].blankPenalty) };
+        const listed = decodeGrid(opts);
+        if (listed.length > 1 && opts.greedy) throw new AsrError('eval: lists of --beam, --lm-weight, --word-bonus or --blank-penalty values need beam search, not --greedy');
+        const p0 = listed[0];
+        const first: EvalCliOptions = { ...opts, beam: String(p0.beam), lmWeight: String(p0.lmWeight), wordBonus: String(p0.wordBonus), blankPenalty: String(p0.blankPenalty) };
         const r = recognizerFromFlags(cmd, dir, first);
+        // the settings not given on the command line are the model's (decode.json) or the decoder's defaults
+        const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
+        const d = { ...DECODE_DEFAULTS, ...Object.fromEntries(Object.entries(r.decode).filter(([, v]) => v !== undefined)) };
+        const grid = decodeGrid({
+          beam: fromCli('beam') ? opts.beam : String(d.beamWidth),
+          lmWeight: fromCli('lmWeight') ? opts.lmWeight : String(d.lmWeight),
+          wordBonus: fromCli('wordBonus') ? opts.wordBonus : String(d.wordBonus),
+          blankPenalty: fromCli('blankPenalty') ? opts.blankPenalty : String(d.blankPenalty),
+        });
         let decoders: CtcDecoder[] | undefined;
         if (grid.length > 1) {
-          const base = { ...decodeFlagsFrom(cmd, first), lm: r.lm, frameDuration: r.frameDuration };
+          const base = { ...r.decode, ...decodeFlagsFrom(cmd, first), lm: r.lm, frameDuration: r.frameDuration };
           decoders = grid.map((g) => createCtcDecoder(r.tokenSet, { ...base, beamWidth: g.beam, lmWeight: g.lmWeight, wordBonus: g.wordBonus, blankPenalty: g.blankPenalty }));
         }
         const progress = createProgress('eval');

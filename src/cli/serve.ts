@@ -32,7 +32,7 @@ export function registerServe(program: Command, setExitCode: (code: number) => v
         const maxStreams = parseIntOption(opts.maxStreams, '--max-streams');
         if (maxStreams < 1) throw new AsrError('--max-streams: must be at least 1');
         await initBackend({ backend: opts.backend });
-        const createRecognizer = recognizerFactory({ ...opts, mic: false, realtime: false, json: true });
+        const createRecognizer = recognizerFactory({ ...opts, mic: false, realtime: false, json: true }, undefined, true, (flag) => cmd.getOptionValueSource(flag) === 'cli');
         const srv = createAsrServer({
           createRecognizer,
           maxUploadBytes: Math.floor(maxUploadMb * 1024 * 1024),

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { runCommand, parseIntOption, parseNumber } from './run.js';
-import { addDecodeOptions, decodeOptionsFrom, type DecodeCliOptions } from './decode.js';
+import { addDecodeOptions, decodeOptionsFrom, withModelDefaults, type DecodeCliOptions } from './decode.js';
 import { AsrError } from '../util/errors.js';
 import { initBackend } from '../backend/index.js';
 import { audioChunks } from '../audio/stream.js';
 import { readHotwordsFile } from '../decode/hotwords.js';
+import { readDecodeDefaults } from '../decode/model-defaults.js';
 import { createStreamingRecognizer, type RecognitionEvent, type StreamingRecognizer } from '../stream/recognizer.js';
 import { defaultStreamingModelDir, loadStreamingAssets } from '../stream/assets.js';
 import { openMic, pcmOrWavBlocks, type SampleBlock } from '../stream/sources.js';
@@ -53,7 +54,11 @@ export function addStreamingOptions(cmd: Command): Command {
  * Builds a recognizer factory from the streaming and decode flags (the model and LM loaded once). With `vad`, the
  * recognizer measures endpoint silence with it, and rule 2 waits its own default unless `rule2Given`.
  */
-export function recognizerFactory(opts: StreamCliOptions, vad?: Vad, rule2Given = true): () => StreamingRecognizer {
+/**
+ * `given(flag)`: whether a flag was on the command line; the decoder settings of those that were not come from the
+ * model's decode.json, when it has one.
+ */
+export function recognizerFactory(opts: StreamCliOptions, vad?: Vad, rule2Given = true, given: (flag: string) => boolean = () => true): () => StreamingRecognizer {
   const dir = defaultStreamingModelDir(opts.model);
   if (!existsSync(dir)) throw new AsrError(`${dir}: model directory not found (pass --model DIR)`);
   const chunkMs = parseNumber(opts.chunkMs, '--chunk-ms');
@@ -70,7 +75,7 @@ export function recognizerFactory(opts: StreamCliOptions, vad?: Vad, rule2Given 
       }
     : false;
   const assets = loadStreamingAssets(dir, opts.greedy ? null : opts.lm);
-  const base = decodeOptionsFrom(opts, undefined);
+  const base = withModelDefaults(decodeOptionsFrom(opts, undefined), readDecodeDefaults(dir), given);
   const decode = {
     ...base,
     hotwords: opts.hotwords && !opts.greedy ? readHotwordsFile(opts.hotwords, parseNumber(opts.hotwordWeight, '--hotword-weight')) : undefined,
@@ -135,7 +140,8 @@ export function registerStream(program: Command, setExitCode: (code: number) => 
         const vadKind = opts.vad === undefined ? undefined : parseVadKind(opts.vad);
         await initBackend({ backend: opts.backend });
         const vad = vadKind === undefined ? undefined : await createVad({ kind: vadKind });
-        const rec = recognizerFactory(opts, vad, cmd.getOptionValueSource('rule2Silence') === 'cli')();
+        const fromCli = (flag: string): boolean => cmd.getOptionValueSource(flag) === 'cli';
+        const rec = recognizerFactory(opts, vad, fromCli('rule2Silence'), fromCli)();
         const tty = process.stdout.isTTY === true && !opts.json;
         let partialShown = false;
         rec.on('partial', (e) => {

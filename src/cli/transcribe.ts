@@ -4,7 +4,7 @@ import { dirname, extname, join } from 'node:path';
 import { runCommand, parseNumber } from './run.js';
 import { addEntropyAdaptOptions, addVtlnOption, entropyAdaptFrom, formatWarpScores, vtlnFrom, type EntropyAdaptFlags } from './adapt.js';
 import { createProgress } from './progress.js';
-import { addDecodeOptions, decodeOptionsFrom } from './decode.js';
+import { addDecodeOptions, decodeOptionsFrom, MODEL_DEFAULT_FLAGS } from './decode.js';
 import { defaultModelDir as shippedModelDir } from '../model/shipped.js';
 import { VAD_KINDS, createVad, parseVadKind } from '../stream/vad.js';
 import { AsrError, errorMessage } from '../util/errors.js';
@@ -47,13 +47,17 @@ export function recognizerFromFlags(cmd: Command, dir: string, opts: DecodeFlags
   return loadRecognizer(dir, { lm: opts.lm ?? undefined, decode: decodeFlagsFrom(cmd, opts) });
 }
 
-/** The decoder options the flags give (blank and frame duration only when given on the command line). */
+/**
+ * The decoder options the flags give. Blank and frame duration only when given on the command line (the model
+ * knows its own), and so for the settings a model's decode.json may hold: left out, the model's apply.
+ */
 export function decodeFlagsFrom(cmd: Command, opts: DecodeFlags): DecodeOptions {
   const flags: DecodeOptions = decodeOptionsFrom(opts, undefined);
   const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
   const decode: DecodeOptions = { ...flags };
   if (!fromCli('blank')) delete decode.blank;
   if (!fromCli('frameDuration')) delete decode.frameDuration;
+  for (const [flag, key] of MODEL_DEFAULT_FLAGS) if (!fromCli(flag)) delete decode[key];
   delete decode.hotwords;
   if (opts.hotwords && !opts.greedy) decode.hotwords = readHotwordsFile(opts.hotwords, parseNumber(opts.hotwordWeight, '--hotword-weight'));
   return decode;
@@ -64,7 +68,7 @@ export function registerTranscribe(program: Command, setExitCode: (code: number)
     .command('transcribe')
     .description('transcribe audio files (or folders of them) with a model directory; long files are cut at pauses')
     .argument('<inputs...>', 'audio files or folders (searched recursively for .wav, .flac, .mp3, .ogg, .opus)')
-    .option('--model <dir>', 'model directory (config.json, model.safetensors, tokens.txt, optional features.json and lm.arpa/lm.bin); default: models/english, else models/digits')
+    .option('--model <dir>', 'model directory (config.json, model.safetensors, tokens.txt, optional features.json, lm.arpa/lm.bin and decode.json); default: models/english, else models/digits')
     .option('--format <fmt>', 'txt, json (words with start, end, confidence), srt, vtt or tsv', 'txt')
     .option('--output-dir <dir>', 'write one file per input here (NAME.<format>) instead of printing')
     .option('--backend <name>', 'compute backend: auto, tensorflow-gpu, tensorflow, wasm, cpu (default: ASR_BACKEND or auto)')

@@ -8,6 +8,7 @@ import { createStreamingEncoder, type StreamingEncoder } from '../model/streamin
 import { loadLm, type NgramLm } from '../lm/index.js';
 import { createBeamSearch, type BeamSearch } from '../decode/beam-search.js';
 import { penalizeBlank } from '../decode/blank-penalty.js';
+import { readDecodeDefaults } from '../decode/model-defaults.js';
 import { buildHotwordTrie, type HotwordTrie } from '../decode/hotwords.js';
 import { createTokenSet, type TokenSet } from '../decode/tokens.js';
 import { wordsFromLabels, type DecodedWord, type TokenSpan } from '../decode/align.js';
@@ -40,7 +41,7 @@ export interface RecognitionEvent {
 }
 
 export interface StreamingRecognizerOptions {
-  /** A model directory (config.json, model.safetensors, tokens.txt, optional features.json). */
+  /** A model directory (config.json, model.safetensors, tokens.txt, optional features.json and decode.json). */
   modelDir?: string;
   /** Or a model in memory with its tokens. */
   model?: AcousticModel;
@@ -189,7 +190,9 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
     moments.layers.clear();
     for (const [name, v] of encModel.params) if (v !== model.params.get(name)) v.assign(model.params.get(name) as tf.Variable);
   };
-  const dec = opts.decode ?? {};
+  // a model directory's decode.json gives the settings the caller leaves out (as loadRecognizer does)
+  const given = Object.fromEntries(Object.entries(opts.decode ?? {}).filter(([, v]) => v !== undefined)) as DecodeOptions;
+  const dec: DecodeOptions = opts.model === undefined && opts.modelDir !== undefined ? { ...readDecodeDefaults(opts.modelDir), ...given } : given;
   const ts = createTokenSet(tokens, { blank: c.blank, wordDelimiter: dec.wordDelimiter });
   const V = tokens.length;
   const lm = typeof opts.lm === 'string' ? loadLm(opts.lm) : opts.lm;

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsrError, errorMessage, fileError } from '../util/errors.js';
 import { disposeModel, loadModel, type AcousticModel } from '../model/index.js';
-import { createCtcDecoder, createTokenSet, type CtcDecoder, type DecodeOptions, type TokenSet } from '../decode/index.js';
+import { createCtcDecoder, createTokenSet, readDecodeDefaults, type CtcDecoder, type DecodeOptions, type TokenSet } from '../decode/index.js';
 import { loadLm, type NgramLm } from '../lm/index.js';
 import { featureSampleRate, readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
 
@@ -20,6 +20,8 @@ export interface Recognizer {
   lm?: NgramLm;
   lmPath?: string;
   decoder: CtcDecoder;
+  /** The decoder's options: the model's decode.json under the caller's (without the LM and hotwords). */
+  decode: DecodeOptions;
   /** Seconds per output frame: feature shift times the subsampling factor. */
   frameDuration: number;
   /** Sample rate the features are computed at. */
@@ -29,7 +31,10 @@ export interface Recognizer {
 export interface RecognizerOptions {
   /** An LM file (ARPA or binary); default: lm.bin or lm.arpa in the model directory. null: no LM. */
   lm?: string | null;
-  /** Decoder options (beam, LM weight, ...); `lm` and `frameDuration` are filled in here unless given. */
+  /**
+   * Decoder options (beam, LM weight, ...); `lm` and `frameDuration` are filled in here unless given. Settings left
+   * out come from the model's decode.json, if it has one, else the decoder's defaults.
+   */
   decode?: DecodeOptions;
 }
 
@@ -57,7 +62,7 @@ export function loadRecognizer(dir: string, opts: RecognizerOptions = {}): Recog
   const { model, tokens } = loadModel(dir);
   try {
     const features = readFeatureConfig(dir, model.config.inputDim);
-    const decode = opts.decode ?? {};
+    const decode: DecodeOptions = { ...readDecodeDefaults(dir), ...definedOnly(opts.decode ?? {}) };
     const tokenSet = createTokenSet(tokens, { blank: decode.blank ?? model.config.blank, wordDelimiter: decode.wordDelimiter }, join(dir, 'tokens.txt'));
     const lmPath = opts.lm === null ? undefined : (opts.lm ?? (decode.lm ? undefined : modelLmPath(dir)));
     let lm = decode.lm;
@@ -72,11 +77,17 @@ export function loadRecognizer(dir: string, opts: RecognizerOptions = {}): Recog
     const frameShift = (features.options.frameShift ?? 10) / 1000;
     const frameDuration = decode.frameDuration ?? frameShift * model.config.subsampling.factor;
     const decoder = createCtcDecoder(tokenSet, { ...decode, lm, frameDuration });
-    return { dir, model, tokens, tokenSet, features, lm, lmPath: lm ? lmPath : undefined, decoder, frameDuration, sampleRate };
+    const { lm: _lm, hotwords: _hw, ...settings } = decode;
+    return { dir, model, tokens, tokenSet, features, lm, lmPath: lm ? lmPath : undefined, decoder, decode: { ...settings, frameDuration }, frameDuration, sampleRate };
   } catch (e) {
     disposeModel(model);
     throw e;
   }
+}
+
+/** `o` without its undefined fields (so they do not hide the model's settings when spread over them). */
+function definedOnly(o: DecodeOptions): DecodeOptions {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as DecodeOptions;
 }
 
 /** Frees the model's tensors. */
