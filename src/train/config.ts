@@ -8,6 +8,7 @@ import { POOLED_CMVN_DEFAULTS, POOLED_CMVN_GROUPS, type PooledCmvnOptions } from
 import { GROUP_BATCHNORM_DEFAULTS, type GroupBatchNormOptions } from './group-batchnorm.js';
 import type { ShrinkJitterOptions } from './shrink-jitter.js';
 import type { BandWarpOptions } from '../features/band-warp.js';
+import type { FinalLengtheningOptions } from '../features/final-lengthening.js';
 import type { AdamWConfig } from './optimizer.js';
 import type { ScheduleConfig } from './schedule.js';
 
@@ -67,6 +68,11 @@ export interface TrainConfig {
    * `maxShift` bands. null: none.
    */
   bandWarp: BandWarpOptions | null;
+  /**
+   * Final lengthening of raw features (src/features/final-lengthening.ts): in a share `prob` of utterances the last
+   * `minFrames`-`maxFrames` frames of speech are slowed down by up to `maxFactor`. null: none.
+   */
+  finalLengthening: FinalLengtheningOptions | null;
   /** Keep raw fbank of training audio in memory after the first epoch. */
   featureCache: boolean;
   /** Write a checkpoint every N optimizer steps (also at each epoch end and on Ctrl-C). */
@@ -129,6 +135,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   groupBatchNorm: null,
   shrinkJitter: null,
   bandWarp: null,
+  finalLengthening: null,
   featureCache: true,
   checkpointEverySteps: 100,
   keepCheckpoints: 5,
@@ -223,6 +230,13 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   const bw = c.bandWarp;
   check(where, bw === null || (isObject(bw) && Object.keys(bw).length === 3 && num(bw.prob, 0) && bw.prob <= 1 && int(bw.knots, 1) && num(bw.maxShift, 0)),
     'train.bandWarp must be null or {"prob": p in [0, 1], "knots": an integer >= 1, "maxShift": bands >= 0}');
+  const fl = c.finalLengthening;
+  check(
+    where,
+    fl === null ||
+      (isObject(fl) && Object.keys(fl).length === 4 && num(fl.prob, 0) && fl.prob <= 1 && num(fl.maxFactor, 1) && fl.maxFactor <= 4 && int(fl.minFrames, 2) && int(fl.maxFrames, 2) && fl.maxFrames >= fl.minFrames),
+    'train.finalLengthening must be null or {"prob": p in [0, 1], "maxFactor": in [1, 4], "minFrames": an integer >= 2, "maxFrames": an integer >= minFrames}',
+  );
   check(where, typeof c.featureCache === 'boolean', 'train.featureCache must be true or false');
   check(where, c.tokenizer === 'char' || c.tokenizer === 'bpe', 'train.tokenizer must be "char" or "bpe"');
   check(where, int(c.bpeVocabSize, 29), 'train.bpeVocabSize must be an integer >= 29 (blank and the base symbols)');

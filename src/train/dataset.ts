@@ -6,6 +6,7 @@ import type { FeatureMatrix } from '../features/matrix.js';
 import { specAugment, type SpecAugmentOptions } from '../features/specaugment.js';
 import { levelAugment, type LevelAugmentOptions } from '../features/level-augment.js';
 import { bandWarp, type BandWarpOptions } from '../features/band-warp.js';
+import { finalLengthening, type FinalLengtheningOptions } from '../features/final-lengthening.js';
 import { outputLength, type ModelConfig } from '../model/config.js';
 import { AsrError, errorMessage, fileError } from '../util/errors.js';
 import type { Rng } from '../util/random.js';
@@ -130,6 +131,8 @@ export interface AugmentConfig {
   shrinkJitter?: ShrinkJitterOptions | null;
   /** Band warping of the raw features (src/features/band-warp.ts), or null/absent for none. */
   bandWarp?: BandWarpOptions | null;
+  /** Final lengthening of the raw features (src/features/final-lengthening.ts), or null/absent for none. */
+  finalLengthening?: FinalLengtheningOptions | null;
 }
 
 /**
@@ -189,6 +192,7 @@ export class FeatureSource {
     if (augment?.levelAugment && rng !== null) m = levelAugment(m, rng, augment.levelAugment);
     // drawn only when configured, so runs without it draw the same numbers as before
     if (augment?.bandWarp && rng !== null) m = bandWarp(m, rng, augment.bandWarp);
+    if (augment?.finalLengthening && rng !== null) m = finalLengthening(m, rng, augment.finalLengthening);
     if (key !== null && own !== null && rng !== null && pc && rng.uniform() < pc.prob) {
       m = normalizeWithStats(m, pooledStats(this.pool, key, own, pc.others, rng));
     } else {

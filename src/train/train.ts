@@ -281,11 +281,16 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     pooledCmvn: cfg.pooledCmvn === null ? null : { ...POOLED_CMVN_DEFAULTS, ...cfg.pooledCmvn },
     shrinkJitter: cfg.shrinkJitter,
     bandWarp: cfg.bandWarp,
+    finalLengthening: cfg.finalLengthening,
   };
   if (cfg.bandWarp) {
     const problems = bandWarpProblems(cfg.bandWarp, config.inputDim);
     if (problems.length > 0) throw new AsrError(`train.bandWarp: ${problems.join('; ')}`);
     o.log(`band warping: ${cfg.bandWarp.prob * 100} % of utterances, ${cfg.bandWarp.knots} knots moved by up to ${cfg.bandWarp.maxShift} bands`);
+  }
+  if (cfg.finalLengthening) {
+    const fl = cfg.finalLengthening;
+    o.log(`final lengthening: ${fl.prob * 100} % of utterances, the last ${fl.minFrames}-${fl.maxFrames} frames of speech slowed down by up to ${fl.maxFactor}x`);
   }
   // the front end every feature, checkpoint and model directory of this run uses
   let frontEnd: FeatureBand = cfg.features;
