@@ -19,11 +19,11 @@
 // --adapt-bn: our model also re-estimates its BatchNorm statistics on each speaker's utterances (asr eval --adapt-bn;
 // unsupervised, like the CMN). PocketSphinx gets no counterpart here: its speaker adaptation (MLLR) needs transcripts.
 // Needs: apt-get install pocketsphinx pocketsphinx-en-us sox (PocketSphinx is a peer here, never a dependency).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PS_HMM, pocketsphinxBatch, requireFiles, runner } from './lib/pocketsphinx.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => {
@@ -45,23 +45,9 @@ if (!manifest || !['single', 'string'].includes(grammar) || !['eleven', 'ten'].i
   process.exit(2);
 }
 const lm = resolve(arg('--lm', grammar === 'single' ? join(root, 'recipes', 'digits', 'data', 'lm', 'single.arpa') : join(model, 'lm.arpa')));
-const HMM = '/usr/share/pocketsphinx/model/en-us/en-us';
-const DICT = '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict';
-for (const [what, p] of [['pocketsphinx_batch', '/usr/bin/pocketsphinx_batch'], ['sox', '/usr/bin/sox'], ['the en-us model', HMM], ['the LM', lm]]) {
-  if (!existsSync(p)) {
-    console.error(`bench-digits: ${p}: ${what} is missing (apt-get install pocketsphinx pocketsphinx-en-us sox; the LM comes from recipes/digits stage 4)`);
-    process.exit(1);
-  }
-}
-
-const run = (cmd, args, opts = {}) => {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
-  if (r.status !== 0) {
-    console.error(`bench-digits: ${cmd} ${args.slice(0, 3).join(' ')} ...: exit ${r.status}\n${(r.stderr || '').split('\n').slice(-5).join('\n')}`);
-    process.exit(1);
-  }
-  return r;
-};
+requireFiles('bench-digits', [['pocketsphinx_batch', '/usr/bin/pocketsphinx_batch'], ['sox', '/usr/bin/sox'], ['the en-us model', PS_HMM], ['the LM', lm]],
+  'apt-get install pocketsphinx pocketsphinx-en-us sox; the LM comes from recipes/digits stage 4');
+const run = runner('bench-digits');
 
 const base = dirname(resolve(manifest));
 let items = readFileSync(manifest, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
@@ -91,15 +77,8 @@ try {
   const words = [...(wordSet === 'ten' ? ['zero'] : ['zero', 'oh']), 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
   const rule = grammar === 'single' ? `( ${words.join(' | ')} )` : `( ${words.join(' | ')} )+`;
   writeFileSync(join(tmp, 'digits.gram'), `#JSGF V1.0;\ngrammar digits;\npublic <digits> = ${rule};\n`);
-  writeFileSync(join(tmp, 'ctl'), ids.join('\n') + '\n');
-  run('pocketsphinx_batch', ['-adcin', 'yes', '-cepdir', tmp, '-cepext', '.wav', '-ctl', join(tmp, 'ctl'), '-hmm', HMM, '-dict', DICT,
-    '-jsgf', join(tmp, 'digits.gram'), '-hyp', join(tmp, 'ps.hyp'), '-logfn', join(tmp, 'ps.log')]);
+  const ps = pocketsphinxBatch(run, tmp, ids, ['-jsgf', join(tmp, 'digits.gram')]);
   const psSec = (performance.now() - t0) / 1000;
-  // ps.hyp lines: "words (id score)"
-  const ps = new Map(readFileSync(join(tmp, 'ps.hyp'), 'utf8').split('\n').filter(Boolean).map((l) => {
-    const m = /^(.*?)\s*\((\S+)\s+[-\d]+\)\s*$/.exec(l);
-    return m ? [m[2], m[1].replace(/\(\d+\)/g, '').trim()] : ['', ''];
-  }));
   writeFileSync(join(tmp, 'ps.txt'), ids.map((id) => `${id} ${ps.get(id) ?? ''}`).join('\n') + '\n');
   results.push({ system: `PocketSphinx en-us, JSGF ${grammar === 'single' ? 'one digit' : 'digit string'}${wordSet === 'ten' ? ' (ten words)' : ''}`, seconds: psSec, ...score(join(tmp, 'ps.txt')) });
 
