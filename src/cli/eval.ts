@@ -8,8 +8,8 @@ import { createCtcDecoder, DECODE_DEFAULTS, type CtcDecoder } from '../decode/in
 import { AsrError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend, describeBackend } from '../backend/index.js';
-import { formatGroupTable, formatKaldiSummary, groupTotals, type ScoreTotals } from '../eval/index.js';
-import { disposeRecognizer, evaluateManifest, parseCmvnMode, type EvalUtterance } from '../transcribe/index.js';
+import { formatGroupTable, formatKaldiSummary, groupTotals } from '../eval/index.js';
+import { bestOf, disposeRecognizer, evaluateManifest, formatGridTable, gridPoints, parseCmvnMode, type EvalUtterance, type GridPoint } from '../transcribe/index.js';
 
 interface EvalCliOptions extends DecodeFlags, EntropyAdaptFlags {
   model?: string;
@@ -49,55 +49,21 @@ function resultLine(u: EvalUtterance): string {
   });
 }
 
-/** One point of a decoding grid: the values of the flags that vary. */
-interface GridPoint {
-  beam: number;
-  lmWeight: number;
-  wordBonus: number;
-  blankPenalty: number;
-}
-
 /** A flag's comma-separated values ("0.3,0.5,0.7"). */
 function valuesOf(value: string, name: string, parse: (v: string, name: string) => number): number[] {
   return value.split(',').map((v) => parse(v.trim(), name));
 }
 
-/**
- * The grid the decode flags span: every combination of --beam, --lm-weight, --word-bonus and --blank-penalty
- * values, in the order given (beam outermost). One point when each flag has one value.
- */
+/** The grid the decode flags span (gridPoints of their comma-separated values). */
 export function decodeGrid(opts: Pick<DecodeFlags, 'beam' | 'lmWeight' | 'wordBonus' | 'blankPenalty'>): GridPoint[] {
   const beams = valuesOf(opts.beam, '--beam', parseIntOption);
   if (beams.some((b) => b < 1)) throw new AsrError('--beam: must be at least 1');
-  const weights = valuesOf(opts.lmWeight, '--lm-weight', parseNumber);
-  const bonuses = valuesOf(opts.wordBonus, '--word-bonus', parseNumber);
-  const penalties = valuesOf(opts.blankPenalty, '--blank-penalty', parseNumber);
-  const out: GridPoint[] = [];
-  for (const beam of beams) {
-    for (const lmWeight of weights) for (const wordBonus of bonuses) for (const blankPenalty of penalties) out.push({ beam, lmWeight, wordBonus, blankPenalty });
-  }
-  return out;
-}
-
-const pct2 = (t: ScoreTotals): string => (t.refWords > 0 ? ((100 * t.errors) / t.refWords).toFixed(2) : '-');
-
-/** The grid's table: one row per point with its %WER and %CER, the best (lowest WER, then CER) marked. */
-export function formatGridTable(points: GridPoint[], results: { wer: ScoreTotals; cer: ScoreTotals }[], best: number): string {
-  const rows = points.map((p, i) => [String(p.beam), String(p.lmWeight), String(p.wordBonus), String(p.blankPenalty), pct2(results[i].wer), pct2(results[i].cer), i === best ? '<- best' : '']);
-  const head = ['beam', 'lm-weight', 'word-bonus', 'blank-penalty', '%WER', '%CER', ''];
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (r: string[]): string => r.map((x, c) => (c < 6 ? x.padStart(widths[c]) : x)).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
-}
-
-/** Index of the best result: fewest word errors, then fewest character errors, then the first. */
-export function bestOf(results: { wer: ScoreTotals; cer: ScoreTotals }[]): number {
-  let best = 0;
-  results.forEach((r, i) => {
-    const b = results[best];
-    if (r.wer.errors < b.wer.errors || (r.wer.errors === b.wer.errors && r.cer.errors < b.cer.errors)) best = i;
+  return gridPoints({
+    beam: beams,
+    lmWeight: valuesOf(opts.lmWeight, '--lm-weight', parseNumber),
+    wordBonus: valuesOf(opts.wordBonus, '--word-bonus', parseNumber),
+    blankPenalty: valuesOf(opts.blankPenalty, '--blank-penalty', parseNumber),
   });
-  return best;
 }
 
 /** `asr eval`: transcribe a manifest with a model and score it (WER and CER, compute-wer format). */

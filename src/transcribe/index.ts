@@ -11,3 +11,4 @@ export * from './batchnorm-adapt.js';
 export * from './speaker-views.js';
 export * from './entropy-adapt.js';
 export * from './vtln-select.js';
+export * from './decode-grid.js';
