@@ -182,9 +182,11 @@ describe.skipIf(!existsSync(join(DIGITS, 'config.json')) || !existsSync(FSDD))('
     expect(rec.features.cmvnShrink === undefined || plain.wer.errors !== byUtterance.wer.errors).toBe(true);
     expect(byUtterance.wer.errors).toBeGreaterThan(8);
     // against plain per-utterance CMVN speaker CMVN removes a quarter of the errors; the shrunk statistics already
-    // get part of that per clip, so against them it only has to be fewer
+    // get most of that per clip: on these 200 clips the eleventh pass makes 25 errors with them and 27 with speaker
+    // CMVN (on all 3,000, one-digit grammar, speaker CMVN still gains: 12.20 -> 10.63 %, RESULTS.md), so against
+    // them it must stay within a tenth
     expect(bySpeaker.wer.errors).toBeLessThan(plain.wer.errors * 0.75);
-    expect(bySpeaker.wer.errors).toBeLessThan(byUtterance.wer.errors);
+    expect(bySpeaker.wer.errors).toBeLessThanOrEqual(Math.ceil(byUtterance.wer.errors * 1.1));
     // speaker BatchNorm statistics (asr eval --adapt-bn) on top: fewer errors again (the 10 s minimum is tested
     // in test/transcribe.batchnorm-adapt.test.ts)
     const adapted = await evaluate(rec, shared, { cmvn: 'speaker', adaptBn: true });
