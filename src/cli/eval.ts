@@ -4,7 +4,7 @@ import { addEntropyAdaptOptions, addVtlnOption, entropyAdaptFrom, formatWarpScor
 import { createProgress } from './progress.js';
 import { addDecodeOptions } from './decode.js';
 import { decodeFlagsFrom, defaultModelDir, recognizerFromFlags, type DecodeFlags } from './transcribe.js';
-import { createCtcDecoder, DECODE_DEFAULTS, type CtcDecoder } from '../decode/index.js';
+import { createCtcDecoder, DECODE_DEFAULTS, definedSettings, type CtcDecoder } from '../decode/index.js';
 import { AsrError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend, describeBackend } from '../backend/index.js';
@@ -111,7 +111,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         const r = recognizerFromFlags(cmd, dir, first);
         // the settings not given on the command line are the model's (decode.json) or the decoder's defaults
         const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
-        const d = { ...DECODE_DEFAULTS, ...Object.fromEntries(Object.entries(r.decode).filter(([, v]) => v !== undefined)) };
+        const d = { ...DECODE_DEFAULTS, ...definedSettings(r.decode) };
         const grid = decodeGrid({
           beam: fromCli('beam') ? opts.beam : String(d.beamWidth),
           lmWeight: fromCli('lmWeight') ? opts.lmWeight : String(d.lmWeight),

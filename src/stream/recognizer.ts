@@ -8,7 +8,7 @@ import { createStreamingEncoder, type StreamingEncoder } from '../model/streamin
 import { loadLm, type NgramLm } from '../lm/index.js';
 import { createBeamSearch, type BeamSearch } from '../decode/beam-search.js';
 import { penalizeBlank } from '../decode/blank-penalty.js';
-import { readDecodeDefaults } from '../decode/model-defaults.js';
+import { definedSettings, readDecodeDefaults } from '../decode/model-defaults.js';
 import { buildHotwordTrie, type HotwordTrie } from '../decode/hotwords.js';
 import { createTokenSet, type TokenSet } from '../decode/tokens.js';
 import { wordsFromLabels, type DecodedWord, type TokenSpan } from '../decode/align.js';
@@ -191,7 +191,7 @@ export function createStreamingRecognizer(opts: StreamingRecognizerOptions): Str
     for (const [name, v] of encModel.params) if (v !== model.params.get(name)) v.assign(model.params.get(name) as tf.Variable);
   };
   // a model directory's decode.json gives the settings the caller leaves out (as loadRecognizer does)
-  const given = Object.fromEntries(Object.entries(opts.decode ?? {}).filter(([, v]) => v !== undefined)) as DecodeOptions;
+  const given = definedSettings(opts.decode ?? {});
   const dec: DecodeOptions = opts.model === undefined && opts.modelDir !== undefined ? { ...readDecodeDefaults(opts.modelDir), ...given } : given;
   const ts = createTokenSet(tokens, { blank: c.blank, wordDelimiter: dec.wordDelimiter });
   const V = tokens.length;

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsrError, errorMessage, fileError } from '../util/errors.js';
 import { disposeModel, loadModel, type AcousticModel } from '../model/index.js';
-import { createCtcDecoder, createTokenSet, readDecodeDefaults, type CtcDecoder, type DecodeOptions, type TokenSet } from '../decode/index.js';
+import { createCtcDecoder, createTokenSet, definedSettings, readDecodeDefaults, type CtcDecoder, type DecodeOptions, type TokenSet } from '../decode/index.js';
 import { loadLm, type NgramLm } from '../lm/index.js';
 import { featureSampleRate, readFeatureConfig, type FeatureConfig } from '../features/config-file.js';
 
@@ -62,7 +62,7 @@ export function loadRecognizer(dir: string, opts: RecognizerOptions = {}): Recog
   const { model, tokens } = loadModel(dir);
   try {
     const features = readFeatureConfig(dir, model.config.inputDim);
-    const decode: DecodeOptions = { ...readDecodeDefaults(dir), ...definedOnly(opts.decode ?? {}) };
+    const decode: DecodeOptions = { ...readDecodeDefaults(dir), ...definedSettings(opts.decode ?? {}) };
     const tokenSet = createTokenSet(tokens, { blank: decode.blank ?? model.config.blank, wordDelimiter: decode.wordDelimiter }, join(dir, 'tokens.txt'));
     const lmPath = opts.lm === null ? undefined : (opts.lm ?? (decode.lm ? undefined : modelLmPath(dir)));
     let lm = decode.lm;
@@ -83,11 +83,6 @@ export function loadRecognizer(dir: string, opts: RecognizerOptions = {}): Recog
     disposeModel(model);
     throw e;
   }
-}
-
-/** `o` without its undefined fields (so they do not hide the model's settings when spread over them). */
-function definedOnly(o: DecodeOptions): DecodeOptions {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as DecodeOptions;
 }
 
 /** Frees the model's tensors. */
