@@ -5,7 +5,7 @@ import { AsrError } from '../util/errors.js';
 import { loadLm, type NgramLm } from '../lm/index.js';
 import {
   buildHotwordTrie, checkPosteriors, createCtcDecoder, createTokenSet, readHotwordsFile, readPosteriorsFile, readTokensFile,
-  checkDecodeDefaults, decodeDefaultsOf, MODEL_DECODE_FILE, type DecodeOptions, type Hypothesis, type ModelDecodeDefaults,
+  checkDecodeDefaults, MODEL_DECODE_FILE, type DecodeOptions, type Hypothesis, type ModelDecodeDefaults,
 } from '../decode/index.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -123,9 +123,8 @@ function hypothesisJson(h: Hypothesis) {
 /** `asr decode --save-defaults DIR`: the settings given on the command line, as DIR/decode.json. */
 async function saveDecodeDefaults(dir: string, decode: DecodeOptions, given: (flag: string) => boolean): Promise<void> {
   if (!existsSync(join(dir, 'config.json'))) throw new AsrError(`${dir}: not a model directory (no config.json)`);
-  const all = decodeDefaultsOf(decode);
   const chosen: ModelDecodeDefaults = {};
-  for (const [flag, key] of MODEL_DEFAULT_FLAGS) if (given(flag) && all[key] !== undefined) chosen[key] = all[key];
+  for (const [flag, key] of MODEL_DEFAULT_FLAGS) if (given(flag) && decode[key] !== undefined) chosen[key] = decode[key];
   if (Object.keys(chosen).length === 0) throw new AsrError('decode --save-defaults: give at least one of --beam, --lm-weight, --word-bonus, --blank-penalty, --oov-penalty');
   const path = join(dir, MODEL_DECODE_FILE);
   await writeFileAtomic(path, `${JSON.stringify(checkDecodeDefaults(chosen, path), null, 2)}\n`);

@@ -3,13 +3,13 @@ import { parseIntOption, parseNumber, parsePositiveNumber, runCommand } from './
 import { addEntropyAdaptOptions, addVtlnOption, entropyAdaptFrom, formatWarpScores, vtlnFrom, type EntropyAdaptFlags } from './adapt.js';
 import { createProgress } from './progress.js';
 import { addDecodeOptions } from './decode.js';
-import { decodeFlagsFrom, defaultModelDir, recognizerFromFlags, type DecodeFlags } from './transcribe.js';
+import { decodeFlagsFrom, defaultModelDir, type DecodeFlags } from './transcribe.js';
 import { createCtcDecoder, DECODE_DEFAULTS, definedSettings, type CtcDecoder } from '../decode/index.js';
 import { AsrError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend, describeBackend } from '../backend/index.js';
 import { formatGroupTable, formatKaldiSummary, groupTotals } from '../eval/index.js';
-import { bestOf, disposeRecognizer, evaluateManifest, formatGridTable, gridPoints, parseCmvnMode, type EvalUtterance, type GridPoint } from '../transcribe/index.js';
+import { bestOf, disposeRecognizer, evaluateManifest, formatGridTable, gridPoints, loadRecognizer, parseCmvnMode, type EvalUtterance, type GridPoint } from '../transcribe/index.js';
 
 interface EvalCliOptions extends DecodeFlags, EntropyAdaptFlags {
   model?: string;
@@ -108,7 +108,9 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         if (listed.length > 1 && opts.greedy) throw new AsrError('eval: lists of --beam, --lm-weight, --word-bonus or --blank-penalty values need beam search, not --greedy');
         const p0 = listed[0];
         const first: EvalCliOptions = { ...opts, beam: String(p0.beam), lmWeight: String(p0.lmWeight), wordBonus: String(p0.wordBonus), blankPenalty: String(p0.blankPenalty) };
-        const r = recognizerFromFlags(cmd, dir, first);
+        // the flags' decoder options once (the hotwords file read once): the recognizer's, and each sweep point's base
+        const flags = decodeFlagsFrom(cmd, first);
+        const r = loadRecognizer(dir, { lm: opts.lm ?? undefined, decode: flags });
         // the settings not given on the command line are the model's (decode.json) or the decoder's defaults
         const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
         const d = { ...DECODE_DEFAULTS, ...definedSettings(r.decode) };
@@ -120,7 +122,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         });
         let decoders: CtcDecoder[] | undefined;
         if (grid.length > 1) {
-          const base = { ...r.decode, ...decodeFlagsFrom(cmd, first), lm: r.lm, frameDuration: r.frameDuration };
+          const base = { ...r.decode, ...flags, lm: r.lm, frameDuration: r.frameDuration };
           decoders = grid.map((g) => createCtcDecoder(r.tokenSet, { ...base, beamWidth: g.beam, lmWeight: g.lmWeight, wordBonus: g.wordBonus, blankPenalty: g.blankPenalty }));
         }
         const progress = createProgress('eval');

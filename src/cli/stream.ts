@@ -52,11 +52,9 @@ export function addStreamingOptions(cmd: Command): Command {
 
 /**
  * Builds a recognizer factory from the streaming and decode flags (the model and LM loaded once). With `vad`, the
- * recognizer measures endpoint silence with it, and rule 2 waits its own default unless `rule2Given`.
- */
-/**
- * `given(flag)`: whether a flag was on the command line; the decoder settings of those that were not come from the
- * model's decode.json, when it has one.
+ * recognizer measures endpoint silence with it, and rule 2 waits its own default unless `rule2Given`. `given(flag)`:
+ * whether a flag was on the command line; the decoder settings of those that were not come from the model's
+ * decode.json, when it has one.
  */
 export function recognizerFactory(opts: StreamCliOptions, vad?: Vad, rule2Given = true, given: (flag: string) => boolean = () => true): () => StreamingRecognizer {
   const dir = defaultStreamingModelDir(opts.model);

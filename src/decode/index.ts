@@ -5,4 +5,4 @@ export { buildHotwordTrie, parseHotwords, readHotwordsFile, type Hotword, type H
 export { ctcAlign, bestPath, wordsFromLabels, type DecodedWord, type TokenSpan } from './align.js';
 export { parseNpy, parsePosteriorsJson, readPosteriorsFile, checkPosteriors, type Posteriors } from './posteriors.js';
 export { penalizeBlank } from './blank-penalty.js';
-export { MODEL_DECODE_FILE, DECODE_DEFAULTS, checkDecodeDefaults, readDecodeDefaults, decodeDefaultsOf, definedSettings, type ModelDecodeDefaults } from './model-defaults.js';
+export { MODEL_DECODE_FILE, DECODE_DEFAULTS, checkDecodeDefaults, readDecodeDefaults, definedSettings, type ModelDecodeDefaults } from './model-defaults.js';

@@ -43,13 +43,6 @@ export function readDecodeDefaults(dir: string): ModelDecodeDefaults {
   return checkDecodeDefaults(parsed, path);
 }
 
-/** The settings of `opts` a decode.json can hold (those that are set). */
-export function decodeDefaultsOf(opts: DecodeOptions): ModelDecodeDefaults {
-  const out: ModelDecodeDefaults = {};
-  for (const k of KEYS) if (opts[k] !== undefined) out[k] = opts[k];
-  return out;
-}
-
 /** `o` without its undefined fields, so spreading it over a model's settings does not hide them. */
 export function definedSettings(o: DecodeOptions): DecodeOptions {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as DecodeOptions;
