@@ -1,5 +1,6 @@
 import type { Rng } from '../util/random.js';
 import type { FeatureMatrix } from './matrix.js';
+import { cutToVoicedCore } from './voiced-cut.js';
 
 /**
  * Level augmentation of raw log-mel features (before CMVN): widens the range between an utterance's loud and quiet
@@ -40,6 +41,16 @@ export interface LevelAugmentOptions {
   onsetCutProb: number;
   /** Most frames (10 ms each) cut from the start of the first sound. */
   onsetCutMaxFrames: number;
+  /**
+   * Probability that each edge is cut to the voiced core (`cutToVoicedCore` in voiced-cut.ts): the frames whose
+   * low-band level is more than a depth drawn from [voicedCutMinDb, voicedCutMaxDb] below the loudest go, so the
+   * utterance starts or ends on its vowel. Applied after edge trimming and onset cutting. 0: never.
+   */
+  voicedCutProb: number;
+  voicedCutMinDb: number;
+  voicedCutMaxDb: number;
+  /** Share of the lowest mel bins whose mean is the low-band level (0.45 of 40 bins over 20-3800 Hz: up to ~1 kHz). */
+  voicedCutBand: number;
 }
 
 export const LEVEL_AUGMENT_DEFAULTS: LevelAugmentOptions = {
@@ -51,6 +62,10 @@ export const LEVEL_AUGMENT_DEFAULTS: LevelAugmentOptions = {
   edgeTrimDb: 15,
   onsetCutProb: 0,
   onsetCutMaxFrames: 8,
+  voicedCutProb: 0,
+  voicedCutMinDb: 10,
+  voicedCutMaxDb: 20,
+  voicedCutBand: 0.45,
 };
 
 /** 10 dB in natural-log power units (fbank is ln of mel energies). */
@@ -117,7 +132,8 @@ export function cutOnset(m: FeatureMatrix, rng: Rng, prob: number, maxFrames: nu
  */
 export function levelAugment(m0: FeatureMatrix, rng: Rng, options: Partial<LevelAugmentOptions> = {}): FeatureMatrix {
   const o = { ...LEVEL_AUGMENT_DEFAULTS, ...options };
-  const m = cutOnset(trimQuietEdges(m0, rng, o.edgeTrimProb, o.edgeTrimDb), rng, o.onsetCutProb, o.onsetCutMaxFrames, o.edgeTrimDb);
+  const trimmed = cutOnset(trimQuietEdges(m0, rng, o.edgeTrimProb, o.edgeTrimDb), rng, o.onsetCutProb, o.onsetCutMaxFrames, o.edgeTrimDb);
+  const m = cutToVoicedCore(trimmed, rng, o.voicedCutProb, o.voicedCutMinDb, o.voicedCutMaxDb, o.voicedCutBand);
   const { numFrames: T, dim: D } = m;
   const expand = rng.uniform() < o.prob ? o.maxExpand * rng.uniform() : 0;
   const pad = rng.uniform() < o.prob;

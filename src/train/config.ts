@@ -202,12 +202,14 @@ export function resolveTrainConfig(input: unknown, where = 'train config'): Trai
   check(where, Array.isArray(c.speedPerturb) && c.speedPerturb.every((f) => num(f, 0.5) && f <= 2), 'train.speedPerturb must be a list of factors in [0.5, 2]');
   check(where, Array.isArray(c.vtlnPerturb) && c.vtlnPerturb.every((f) => num(f, 0.7) && f <= 1.4), 'train.vtlnPerturb must be a list of warp factors in [0.7, 1.4]');
   const la = c.levelAugment;
-  check(where, la === null || (isObject(la) && Object.keys(la).every((k) => k in LEVEL_AUGMENT_DEFAULTS)), 'train.levelAugment must be null or an object with prob, maxExpand, edgePadMaxFrames, edgePadMaxDb, edgeTrimProb, edgeTrimDb, onsetCutProb, onsetCutMaxFrames');
+  check(where, la === null || (isObject(la) && Object.keys(la).every((k) => k in LEVEL_AUGMENT_DEFAULTS)), 'train.levelAugment must be null or an object with prob, maxExpand, edgePadMaxFrames, edgePadMaxDb, edgeTrimProb, edgeTrimDb, onsetCutProb, onsetCutMaxFrames, voicedCutProb, voicedCutMinDb, voicedCutMaxDb, voicedCutBand');
   if (la !== null) {
     const l = { ...LEVEL_AUGMENT_DEFAULTS, ...la };
     check(where, num(l.prob, 0) && l.prob <= 1 && num(l.maxExpand, 0) && int(l.edgePadMaxFrames, 0) && num(l.edgePadMaxDb, 0)
-      && num(l.edgeTrimProb, 0) && l.edgeTrimProb <= 1 && num(l.edgeTrimDb, 0) && num(l.onsetCutProb, 0) && l.onsetCutProb <= 1 && int(l.onsetCutMaxFrames, 0),
-      'train.levelAugment needs prob in [0, 1], maxExpand >= 0, an integer edgePadMaxFrames >= 0, edgePadMaxDb >= 0, edgeTrimProb in [0, 1], edgeTrimDb >= 0, onsetCutProb in [0, 1], an integer onsetCutMaxFrames >= 0');
+      && num(l.edgeTrimProb, 0) && l.edgeTrimProb <= 1 && num(l.edgeTrimDb, 0) && num(l.onsetCutProb, 0) && l.onsetCutProb <= 1 && int(l.onsetCutMaxFrames, 0)
+      && num(l.voicedCutProb, 0) && l.voicedCutProb <= 1 && num(l.voicedCutMinDb, 0) && num(l.voicedCutMaxDb, l.voicedCutMinDb)
+      && num(l.voicedCutBand, 0) && l.voicedCutBand > 0 && l.voicedCutBand <= 1,
+      'train.levelAugment needs prob in [0, 1], maxExpand >= 0, an integer edgePadMaxFrames >= 0, edgePadMaxDb >= 0, edgeTrimProb in [0, 1], edgeTrimDb >= 0, onsetCutProb in [0, 1], an integer onsetCutMaxFrames >= 0, voicedCutProb in [0, 1], 0 <= voicedCutMinDb <= voicedCutMaxDb, voicedCutBand in (0, 1]');
   }
   const pc = c.pooledCmvn;
   check(where, pc === null || (isObject(pc) && Object.keys(pc).every((k) => k in POOLED_CMVN_DEFAULTS)), 'train.pooledCmvn must be null or an object with prob, group, others, maxSeconds');
