@@ -238,10 +238,12 @@ describe('training loop', () => {
     const exp = join(mkdtempSync(join(tmpdir(), 'asr-shrink-')), 'exp');
     const logs: string[] = [];
     await runTraining({
-      configFile: tinyConfig({ epochs: 1, maxSteps: 1, features: { cmvnShrinkFrames: 30 } }),
+      configFile: tinyConfig({ epochs: 1, maxSteps: 1, features: { cmvnShrinkFrames: 30 }, levelAugment: { voicedCutProb: 0.3 } }),
       trainManifest: manifest, validManifest: manifest, outDir: exp, resume: false, skipBad: false, backend: 'wasm', log: (l) => logs.push(l),
     });
     expect(logs.some((l) => /CMVN shrunk toward the training set's average statistics, weight 30 frames/.test(l))).toBe(true);
+    // the run says which level augmentation it draws, cuts included
+    expect(logs.some((l) => /level augmentation: 50 % .*edges cut to the voiced core \(10-20 dB\) with p 0.3 each/.test(l))).toBe(true);
     const written = JSON.parse(readFileSync(join(exp, 'final', 'features.json'), 'utf8')) as { cmvnShrink: { mean: number[]; std: number[]; frames: number } };
     expect(written.cmvnShrink.frames).toBe(30);
     // the average of the two utterances' own means, computed here from the raw features

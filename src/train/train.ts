@@ -26,6 +26,7 @@ import { learningRate, type ScheduleConfig } from './schedule.js';
 import { createCharTokenizer, type Tokenizer } from './tokenizer.js';
 import { validate, type ValidationResult } from './validate.js';
 import { bandWarpProblems } from '../features/band-warp.js';
+import { LEVEL_AUGMENT_DEFAULTS } from '../features/level-augment.js';
 
 /**
  * The training loop. Everything random is drawn from generators seeded by (seed, epoch, micro-batch index): the
@@ -287,6 +288,13 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     const problems = bandWarpProblems(cfg.bandWarp, config.inputDim);
     if (problems.length > 0) throw new AsrError(`train.bandWarp: ${problems.join('; ')}`);
     o.log(`band warping: ${cfg.bandWarp.prob * 100} % of utterances, ${cfg.bandWarp.knots} knots moved by up to ${cfg.bandWarp.maxShift} bands`);
+  }
+  if (cfg.levelAugment) {
+    const la = { ...LEVEL_AUGMENT_DEFAULTS, ...cfg.levelAugment };
+    o.log(`level augmentation: ${la.prob * 100} % of utterances expanded by up to ${la.maxExpand}x and padded with up to ${la.edgePadMaxFrames} quiet frames` +
+      (la.edgeTrimProb > 0 ? `; quiet edges (${la.edgeTrimDb} dB) trimmed with p ${la.edgeTrimProb}` : '') +
+      (la.onsetCutProb > 0 ? `; onsets cut by up to ${la.onsetCutMaxFrames} frames with p ${la.onsetCutProb}` : '') +
+      (la.voicedCutProb > 0 ? `; edges cut to the voiced core (${la.voicedCutMinDb}-${la.voicedCutMaxDb} dB) with p ${la.voicedCutProb} each` : ''));
   }
   if (cfg.finalLengthening) {
     const fl = cfg.finalLengthening;
