@@ -1,5 +1,5 @@
 import type { Rng } from '../util/random.js';
-import type { FeatureMatrix } from './matrix.js';
+import { frameMeans, type FeatureMatrix } from './matrix.js';
 
 /**
  * Final lengthening of raw log-mel features (before CMVN), for training: the last stretch of speech of an
@@ -27,14 +27,8 @@ export interface FinalLengtheningOptions {
 /** Index of the last frame of speech in `m` (see FinalLengtheningOptions), or -1 for an empty matrix. */
 export function speechEndFrame(m: FeatureMatrix): number {
   const T = m.numFrames;
-  const D = m.dim;
   if (T === 0) return -1;
-  const e = new Float64Array(T);
-  for (let t = 0; t < T; t++) {
-    let s = 0;
-    for (let d = 0; d < D; d++) s += m.data[t * D + d];
-    e[t] = s / D;
-  }
+  const e = frameMeans(m);
   const sorted = Float64Array.from(e).sort();
   const lo = sorted[Math.floor(0.1 * (T - 1))];
   const hi = sorted[T - 1];

@@ -1,5 +1,5 @@
 import type { Rng } from '../util/random.js';
-import type { FeatureMatrix } from './matrix.js';
+import { frameMeans, NATS_PER_DB, type FeatureMatrix } from './matrix.js';
 import { cutToVoicedCore } from './voiced-cut.js';
 
 /**
@@ -68,20 +68,6 @@ export const LEVEL_AUGMENT_DEFAULTS: LevelAugmentOptions = {
   voicedCutBand: 0.45,
 };
 
-/** 10 dB in natural-log power units (fbank is ln of mel energies). */
-const NATS_PER_DB = Math.LN10 / 10;
-
-/** Mean over bins of each frame: [frames]. */
-function frameLevels(m: FeatureMatrix): Float64Array {
-  const e = new Float64Array(m.numFrames);
-  for (let t = 0; t < m.numFrames; t++) {
-    let s = 0;
-    for (let d = 0; d < m.dim; d++) s += m.data[t * m.dim + d];
-    e[t] = s / m.dim;
-  }
-  return e;
-}
-
 /** 90th-percentile frame level of `e`, the reference "speech" level. */
 function referenceLevel(e: Float64Array): number {
   const sorted = Float64Array.from(e).sort();
@@ -96,7 +82,7 @@ export function trimQuietEdges(m: FeatureMatrix, rng: Rng, prob: number, db: num
   if (prob <= 0 || m.numFrames === 0) return m;
   const cutLeft = rng.uniform() < prob;
   const cutRight = rng.uniform() < prob;
-  const e = frameLevels(m);
+  const e = frameMeans(m);
   const floor = referenceLevel(e) - db * NATS_PER_DB;
   let start = 0;
   let end = m.numFrames;
@@ -114,7 +100,7 @@ export function cutOnset(m: FeatureMatrix, rng: Rng, prob: number, maxFrames: nu
   if (prob <= 0 || maxFrames < 1 || m.numFrames === 0) return m;
   if (!(rng.uniform() < prob)) return m;
   const k = rng.int(1, maxFrames);
-  const e = frameLevels(m);
+  const e = frameMeans(m);
   const floor = referenceLevel(e) - db * NATS_PER_DB;
   let loudest = 0;
   for (let t = 1; t < e.length; t++) if (e[t] > e[loudest]) loudest = t;
@@ -142,7 +128,7 @@ export function levelAugment(m0: FeatureMatrix, rng: Rng, options: Partial<Level
   const padDepth = pad ? o.edgePadMaxDb * rng.uniform() * NATS_PER_DB : 0;
   if (T === 0 || (expand === 0 && padLeft + padRight === 0)) return { numFrames: T, dim: D, data: m.data.slice() };
 
-  const e = frameLevels(m);
+  const e = frameMeans(m);
   const ref = referenceLevel(e);
   const out = new Float32Array((T + padLeft + padRight) * D);
   let quietest = 0;

@@ -33,3 +33,17 @@ export function toNestedArrays(m: FeatureMatrix): number[][] {
   for (let t = 0; t < m.numFrames; t++) rows.push(Array.from(frameRow(m, t)));
   return rows;
 }
+
+/** 10 dB in natural-log power units (fbank is ln of mel energies). */
+export const NATS_PER_DB = Math.LN10 / 10;
+
+/** Mean over the first `bins` bins of each frame of `m` [frames, dim] (all of them by default): [frames]. */
+export function frameMeans(m: FeatureMatrix, bins = m.dim): Float64Array {
+  const e = new Float64Array(m.numFrames);
+  for (let t = 0; t < m.numFrames; t++) {
+    let s = 0;
+    for (let d = 0; d < bins; d++) s += m.data[t * m.dim + d];
+    e[t] = s / bins;
+  }
+  return e;
+}

@@ -1,5 +1,5 @@
 import type { Rng } from '../util/random.js';
-import type { FeatureMatrix } from './matrix.js';
+import { frameMeans, NATS_PER_DB, type FeatureMatrix } from './matrix.js';
 
 /**
  * Voiced-core cutting of raw log-mel features (before CMVN), for training: an edge of the utterance loses every
@@ -16,20 +16,6 @@ import type { FeatureMatrix } from './matrix.js';
  * by level, as the recording's trimmer did, so a word keeps its voiced part whatever its length.
  */
 
-/** Mean over the lowest `bins` bins of each frame: [frames]. */
-function lowBandLevels(m: FeatureMatrix, bins: number): Float64Array {
-  const e = new Float64Array(m.numFrames);
-  for (let t = 0; t < m.numFrames; t++) {
-    let s = 0;
-    for (let d = 0; d < bins; d++) s += m.data[t * m.dim + d];
-    e[t] = s / bins;
-  }
-  return e;
-}
-
-/** 10 dB in natural-log power units (fbank is ln of mel energies). */
-const NATS_PER_DB = Math.LN10 / 10;
-
 /**
  * Cuts `m` [frames, dim] to its voiced core: each edge with probability `prob`, the frames whose mean over the lowest
  * `bandFraction` of the bins is more than `db` (drawn uniformly from [minDb, maxDb]) below the loudest frame's, never
@@ -44,7 +30,7 @@ export function cutToVoicedCore(
   const db = minDb + (maxDb - minDb) * rng.uniform();
   if (!cutLeft && !cutRight) return m;
   const bins = Math.max(1, Math.min(m.dim, Math.round(bandFraction * m.dim)));
-  const e = lowBandLevels(m, bins);
+  const e = frameMeans(m, bins);
   let loudest = 0;
   for (let t = 1; t < e.length; t++) if (e[t] > e[loudest]) loudest = t;
   const floor = e[loudest] - db * NATS_PER_DB;
