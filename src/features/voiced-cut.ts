@@ -8,12 +8,13 @@ import { frameMeans, NATS_PER_DB, type FeatureMatrix } from './matrix.js';
  *
  * Why: FSDD's clips were cut on an energy threshold, and in some speakers' recordings that threshold lies above the
  * consonants: yweweler's "six" clips are about 15-35 frames of the vowel /I/ alone, /s/ and /ks/ both gone (49 of
- * his 50 "six" clips read "eight" in the best adapted setting), nicolas's "four" starts on the vowel. The digits model
- * (eleventh pass) read synthetic "six" cut to its voiced core (the frames within 12 dB of the loudest in 100-1000 Hz)
- * as "eight" 10 times in 20; it never heard a bare vowel labelled "six". Trained with this cut (twelfth pass), it
- * still did, and yweweler's "six" stayed "eight": /I/ and /eI/ without their consonants differ by little more than
- * the glide. What the cut bought is elsewhere (nicolas's "four", FSDD as a whole: recipes/digits/README.md). Unlike `cutOnset` (a drawn number of frames) this cuts
- * by level, as the recording's trimmer did, so a word keeps its voiced part whatever its length.
+ * his 50 "six" clips read "eight" in the best adapted setting), nicolas's "four" starts on the vowel. The digits
+ * model (eleventh pass) read synthetic "six" cut to its voiced core (the frames within 12 dB of the loudest in
+ * 100-1000 Hz) as "eight" 12 times in 20 (one-digit grammar); it had never heard a bare vowel labelled "six".
+ * Trained with this cut (twelfth pass) it still did, 10 times, and yweweler's "six" stayed "eight": /I/ and /eI/
+ * without their consonants differ by little more than the glide. What the cut bought is elsewhere (nicolas's "four",
+ * FSDD as a whole: recipes/digits/README.md). Unlike `cutOnset` (a drawn number of frames) this cuts by level, as
+ * the recordings' trimmer did, so a word keeps its voiced part whatever its length.
  */
 
 /**
