@@ -178,14 +178,14 @@ describe('asr eval', () => {
     const r = asr(['eval', '--model', model, '--manifest', manifest, '--beam', '1,4', '--blank-penalty', '0,-6', '--output', out]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0].split(/\s+/)).toEqual(['beam', 'lm-weight', 'word-bonus', 'blank-penalty', '%WER', '%CER']);
+    expect(lines[0].split(/\s+/)).toEqual(['beam', 'lm-weight', 'word-bonus', 'blank-penalty', 'oov-penalty', '%WER', '%CER']);
     const rows = lines.slice(1, 5).map((l) => l.trim().split(/\s+/));
-    expect(rows.map((c) => `${c[0]} ${c[3]}`)).toEqual(['1 0', '1 -6', '4 0', '4 -6']);
-    const best = rows.findIndex((c) => c[6] === '<-');
+    expect(rows.map((c) => `${c[0]} ${c[3]} ${c[4]}`)).toEqual(['1 0 -10', '1 -6 -10', '4 0 -10', '4 -6 -10']);
+    const best = rows.findIndex((c) => c[7] === '<-');
     expect(best).toBeGreaterThanOrEqual(0);
-    expect(Math.min(...rows.map((c) => Number(c[4])))).toBe(Number(rows[best][4]));
-    expect(lines[5]).toBe(`best: --beam ${rows[best][0]} --lm-weight 0.5 --word-bonus 1 --blank-penalty ${rows[best][3]}`);
-    expect(lines[6]).toMatch(new RegExp(`^%WER ${rows[best][4].replace('.', '\\.')} \\[`));
+    expect(Math.min(...rows.map((c) => Number(c[5])))).toBe(Number(rows[best][5]));
+    expect(lines[5]).toBe(`best: --beam ${rows[best][0]} --lm-weight 0.5 --word-bonus 1 --blank-penalty ${rows[best][3]} --oov-penalty -10`);
+    expect(lines[6]).toMatch(new RegExp(`^%WER ${rows[best][5].replace('.', '\\.')} \\[`));
     // the same as evaluating that point alone
     const one = asr(['eval', '--model', model, '--manifest', manifest, '--beam', rows[best][0], '--blank-penalty', rows[best][3]]);
     expect(one.code, one.stderr).toBe(0);
@@ -194,6 +194,9 @@ describe('asr eval', () => {
     const bad = asr(['eval', '--model', model, '--manifest', manifest, '--lm-weight', '0.3,x']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim()).toBe("asr: error: --lm-weight: expected a number, got 'x'");
+    const oov = asr(['eval', '--model', model, '--manifest', manifest, '--beam', '4', '--oov-penalty', '-5,-20']);
+    expect(oov.code, oov.stderr).toBe(0);
+    expect(oov.stdout.trim().split('\n').slice(1, 3).map((l) => l.trim().split(/\s+/)[4])).toEqual(['-5', '-20']);
     const greedy = asr(['eval', '--model', model, '--manifest', manifest, '--greedy', '--beam', '1,4']);
     expect(greedy.code).not.toBe(0);
     expect(greedy.stderr).toMatch(/need beam search, not --greedy/);

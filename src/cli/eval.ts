@@ -55,7 +55,7 @@ function valuesOf(value: string, name: string, parse: (v: string, name: string) 
 }
 
 /** The grid the decode flags span (gridPoints of their comma-separated values). */
-export function decodeGrid(opts: Pick<DecodeFlags, 'beam' | 'lmWeight' | 'wordBonus' | 'blankPenalty'>): GridPoint[] {
+export function decodeGrid(opts: Pick<DecodeFlags, 'beam' | 'lmWeight' | 'wordBonus' | 'blankPenalty' | 'oovPenalty'>): GridPoint[] {
   const beams = valuesOf(opts.beam, '--beam', parseIntOption);
   if (beams.some((b) => b < 1)) throw new AsrError('--beam: must be at least 1');
   return gridPoints({
@@ -63,6 +63,7 @@ export function decodeGrid(opts: Pick<DecodeFlags, 'beam' | 'lmWeight' | 'wordBo
     lmWeight: valuesOf(opts.lmWeight, '--lm-weight', parseNumber),
     wordBonus: valuesOf(opts.wordBonus, '--word-bonus', parseNumber),
     blankPenalty: valuesOf(opts.blankPenalty, '--blank-penalty', parseNumber),
+    oovPenalty: valuesOf(opts.oovPenalty, '--oov-penalty', parseNumber),
   });
 }
 
@@ -91,7 +92,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
     .option('--adapt-min-seconds <s>', 'speakers with less audio than this keep the unadapted model (--adapt-bn, --adapt-entropy)', '10')
     .addHelpText(
       'after',
-      '\n--beam, --lm-weight, --word-bonus and --blank-penalty also take comma-separated lists (--lm-weight 0.3,0.5,0.7):\n' +
+      '\n--beam, --lm-weight, --word-bonus, --blank-penalty and --oov-penalty also take comma-separated lists (--lm-weight 0.3,0.5,0.7):\n' +
         'the model runs once and every combination is decoded and scored, one row each, as Kaldi sweeps LM weights;\n' +
         'the summary, --output and --by are then the best row\'s. Choose on a development set, not the test set.',
     );
@@ -105,9 +106,9 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         const adaptEntropy = entropyAdaptFrom(opts);
         const vtln = vtlnFrom(opts.vtln, opts.vtlnCriterion);
         const listed = decodeGrid(opts);
-        if (listed.length > 1 && opts.greedy) throw new AsrError('eval: lists of --beam, --lm-weight, --word-bonus or --blank-penalty values need beam search, not --greedy');
+        if (listed.length > 1 && opts.greedy) throw new AsrError('eval: lists of --beam, --lm-weight, --word-bonus, --blank-penalty or --oov-penalty values need beam search, not --greedy');
         const p0 = listed[0];
-        const first: EvalCliOptions = { ...opts, beam: String(p0.beam), lmWeight: String(p0.lmWeight), wordBonus: String(p0.wordBonus), blankPenalty: String(p0.blankPenalty) };
+        const first: EvalCliOptions = { ...opts, beam: String(p0.beam), lmWeight: String(p0.lmWeight), wordBonus: String(p0.wordBonus), blankPenalty: String(p0.blankPenalty), oovPenalty: String(p0.oovPenalty) };
         // the flags' decoder options once (the hotwords file read once): the recognizer's, and each sweep point's base
         const flags = decodeFlagsFrom(cmd, first);
         const r = loadRecognizer(dir, { lm: opts.lm ?? undefined, decode: flags });
@@ -119,11 +120,12 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
           lmWeight: fromCli('lmWeight') ? opts.lmWeight : String(d.lmWeight),
           wordBonus: fromCli('wordBonus') ? opts.wordBonus : String(d.wordBonus),
           blankPenalty: fromCli('blankPenalty') ? opts.blankPenalty : String(d.blankPenalty),
+          oovPenalty: fromCli('oovPenalty') ? opts.oovPenalty : String(d.oovPenalty),
         });
         let decoders: CtcDecoder[] | undefined;
         if (grid.length > 1) {
           const base = { ...r.decode, ...flags, lm: r.lm, frameDuration: r.frameDuration };
-          decoders = grid.map((g) => createCtcDecoder(r.tokenSet, { ...base, beamWidth: g.beam, lmWeight: g.lmWeight, wordBonus: g.wordBonus, blankPenalty: g.blankPenalty }));
+          decoders = grid.map((g) => createCtcDecoder(r.tokenSet, { ...base, beamWidth: g.beam, lmWeight: g.lmWeight, wordBonus: g.wordBonus, blankPenalty: g.blankPenalty, oovPenalty: g.oovPenalty }));
         }
         const progress = createProgress('eval');
         const measuring = createProgress(opts.adaptBn || adaptEntropy || vtln ? 'speaker adaptation' : 'speaker CMVN');
@@ -154,7 +156,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
           const best = bestOf(res.decoders);
           process.stdout.write(`${formatGridTable(grid, res.decoders, best)}\n`);
           const g = grid[best];
-          process.stdout.write(`best: --beam ${g.beam} --lm-weight ${g.lmWeight} --word-bonus ${g.wordBonus} --blank-penalty ${g.blankPenalty}\n`);
+          process.stdout.write(`best: --beam ${g.beam} --lm-weight ${g.lmWeight} --word-bonus ${g.wordBonus} --blank-penalty ${g.blankPenalty} --oov-penalty ${g.oovPenalty}\n`);
           res = { ...res, ...res.decoders[best] };
         }
         if (opts.output) await writeFileAtomic(opts.output, res.utterances.map(resultLine).join('\n') + '\n');

@@ -6,6 +6,8 @@ export interface GridPoint {
   lmWeight: number;
   wordBonus: number;
   blankPenalty: number;
+  /** natural-log penalty once per word the LM cannot spell (DecodeOptions.oovPenalty) */
+  oovPenalty: number;
 }
 
 /** Every combination of the values of each setting, in the order given (beam outermost). */
@@ -13,7 +15,9 @@ export function gridPoints(values: { [K in keyof GridPoint]: number[] }): GridPo
   const out: GridPoint[] = [];
   for (const beam of values.beam) {
     for (const lmWeight of values.lmWeight) {
-      for (const wordBonus of values.wordBonus) for (const blankPenalty of values.blankPenalty) out.push({ beam, lmWeight, wordBonus, blankPenalty });
+      for (const wordBonus of values.wordBonus) {
+        for (const blankPenalty of values.blankPenalty) for (const oovPenalty of values.oovPenalty) out.push({ beam, lmWeight, wordBonus, blankPenalty, oovPenalty });
+      }
     }
   }
   return out;
@@ -23,10 +27,10 @@ const pct2 = (t: ScoreTotals): string => (t.refWords > 0 ? ((100 * t.errors) / t
 
 /** The sweep's table: one row per point with its %WER and %CER, the best (bestOf) marked. */
 export function formatGridTable(points: GridPoint[], results: { wer: ScoreTotals; cer: ScoreTotals }[], best: number): string {
-  const rows = points.map((p, i) => [String(p.beam), String(p.lmWeight), String(p.wordBonus), String(p.blankPenalty), pct2(results[i].wer), pct2(results[i].cer), i === best ? '<- best' : '']);
-  const head = ['beam', 'lm-weight', 'word-bonus', 'blank-penalty', '%WER', '%CER', ''];
+  const rows = points.map((p, i) => [String(p.beam), String(p.lmWeight), String(p.wordBonus), String(p.blankPenalty), String(p.oovPenalty), pct2(results[i].wer), pct2(results[i].cer), i === best ? '<- best' : '']);
+  const head = ['beam', 'lm-weight', 'word-bonus', 'blank-penalty', 'oov-penalty', '%WER', '%CER', ''];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (r: string[]): string => r.map((x, c) => (c < 6 ? x.padStart(widths[c]) : x)).join('  ').trimEnd();
+  const line = (r: string[]): string => r.map((x, c) => (c < 7 ? x.padStart(widths[c]) : x)).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
 
