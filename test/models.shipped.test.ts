@@ -106,7 +106,7 @@ describe.skipIf(!existsSync(join(ENGLISH, 'config.json')))('shipped models/engli
   });
 
   it("each model's decode.json holds the decoder settings its recipe's results were measured with (the decode var)", () => {
-    const keys: Record<string, string> = { '--beam': 'beamWidth', '--lm-weight': 'lmWeight', '--word-bonus': 'wordBonus', '--blank-penalty': 'blankPenalty' };
+    const keys: Record<string, string> = { '--beam': 'beamWidth', '--lm-weight': 'lmWeight', '--word-bonus': 'wordBonus', '--blank-penalty': 'blankPenalty', '--oov-penalty': 'oovPenalty' };
     for (const [dir, recipe] of [
       [ENGLISH, 'english'],
       [DIGITS, 'digits'],
