@@ -10,17 +10,13 @@ export interface GridPoint {
   oovPenalty: number;
 }
 
-/** Every combination of the values of each setting, in the order given (beam outermost). */
+const GRID_KEYS = ['beam', 'lmWeight', 'wordBonus', 'blankPenalty', 'oovPenalty'] as const satisfies readonly (keyof GridPoint)[];
+
+/** Every combination of the values of each setting, in the order given (beam outermost, oovPenalty innermost). */
 export function gridPoints(values: { [K in keyof GridPoint]: number[] }): GridPoint[] {
-  const out: GridPoint[] = [];
-  for (const beam of values.beam) {
-    for (const lmWeight of values.lmWeight) {
-      for (const wordBonus of values.wordBonus) {
-        for (const blankPenalty of values.blankPenalty) for (const oovPenalty of values.oovPenalty) out.push({ beam, lmWeight, wordBonus, blankPenalty, oovPenalty });
-      }
-    }
-  }
-  return out;
+  let out: Partial<GridPoint>[] = [{}];
+  for (const key of GRID_KEYS) out = out.flatMap((p) => values[key].map((v) => ({ ...p, [key]: v })));
+  return out as GridPoint[];
 }
 
 const pct2 = (t: ScoreTotals): string => (t.refWords > 0 ? ((100 * t.errors) / t.refWords).toFixed(2) : '-');
