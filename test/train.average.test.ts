@@ -38,18 +38,21 @@ function expectMean(dir: string, inputs: Map<string, Float32Array>[]): void {
 }
 
 describe('asr average', () => {
-  it('averages model directories, copying features.json and the LM of the first', async () => {
+  it('averages model directories, copying features.json, the LM and decode.json of the first', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'asr-average-'));
     const a = await savedModel(join(dir, 'a'), 1);
     const b = await savedModel(join(dir, 'b'), 2);
     const c = await savedModel(join(dir, 'c'), 3);
     writeFileSync(join(dir, 'a', 'lm.arpa'), '\\data\\\nngram 1=1\n\n\\1-grams:\n-1 <unk>\n\n\\end\\\n');
+    const decodeJson = '{"beamWidth": 8, "lmWeight": 0.7, "wordBonus": 1.5}\n';
+    writeFileSync(join(dir, 'a', 'decode.json'), decodeJson);
     const r = asr(['average', join(dir, 'a'), join(dir, 'b'), join(dir, 'c'), '--out', join(dir, 'soup')]);
     expect(r.stderr).toContain(`asr average: 3 models -> ${join(dir, 'soup')}`);
     expect(r.code).toBe(0);
     expectMean(join(dir, 'soup'), [a, b, c]);
     expect(readFileSync(join(dir, 'soup', 'features.json'), 'utf8')).toBe(FEATURES);
     expect(existsSync(join(dir, 'soup', 'lm.arpa'))).toBe(true);
+    expect(readFileSync(join(dir, 'soup', 'decode.json'), 'utf8')).toBe(decodeJson);
     // no temporary directory left beside it
     expect(readdirSync(dir).sort()).toEqual(['a', 'b', 'c', 'soup']);
   });

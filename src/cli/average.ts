@@ -13,7 +13,7 @@ export function registerAverage(program: Command, setExitCode: (code: number) =>
         'or runs fine-tuned from one model); with --last N, the newest N step checkpoints of one asr train experiment directory',
     )
     .argument('<dirs...>', 'model directories, or one experiment directory with --last')
-    .requiredOption('--out <dir>', 'new model directory to write (features.json and LM copied from the first input)')
+    .requiredOption('--out <dir>', 'new model directory to write (features.json, LM and decode.json copied from the first input)')
     .option('--last <n>', "average the newest N step checkpoints of the experiment directory given")
     .action(async (dirs: string[], opts: { out: string; last?: string }) => {
       setExitCode(

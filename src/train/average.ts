@@ -3,13 +3,15 @@ import { basename, dirname, join } from 'node:path';
 import { disposeModel, saveModel } from '../model/index.js';
 import { FEATURES_FILE } from '../features/config-file.js';
 import { MODEL_LM_FILES } from '../transcribe/recognizer.js';
+import { MODEL_DECODE_FILE } from '../decode/model-defaults.js';
 import { AsrError, fileError } from '../util/errors.js';
 import { averageCheckpoints, listCheckpoints } from './checkpoint.js';
 
 /**
  * Weight averaging of model directories (WeNet's average_model.py, icefall's --avg): the last checkpoints of one
  * run, or runs fine-tuned from one initialisation (a "model soup"). The models must share config.json,
- * tokens.txt and features.json (its streaming prior aside); the output gets the first directory's features.json and LM.
+ * tokens.txt and features.json (its streaming prior aside); the output gets the first directory's features.json, LM
+ * and decode.json (the LM weights tuned for that LM travel with it).
  */
 
 /** The newest `n` step checkpoints of an `asr train` experiment directory, oldest first. */
@@ -55,7 +57,7 @@ export async function averageModelDirs(dirs: string[], outDir: string): Promise<
   const tmp = join(dirname(outDir), `.${basename(outDir)}.avg-${process.pid}-${Date.now().toString(36)}`);
   try {
     await saveModel(tmp, avg.model, avg.tokens);
-    for (const name of [FEATURES_FILE, ...MODEL_LM_FILES]) {
+    for (const name of [FEATURES_FILE, ...MODEL_LM_FILES, MODEL_DECODE_FILE]) {
       const p = join(first, name);
       if (existsSync(p)) await fsp.copyFile(p, join(tmp, name));
     }
