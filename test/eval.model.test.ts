@@ -90,6 +90,17 @@ describe('asr eval', () => {
     expect(none.stderr).toContain(`asr eval: warning: ${manifest}: no line has a "accent" field`);
   });
 
+  it('--confusions prints the same word tables as asr wer --confusions on the written results', () => {
+    const out = join(dir, 'confusion-results.jsonl');
+    const r = asr(['eval', '--model', model, '--manifest', manifest, '--greedy', '--confusions', '--output', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = r.stdout.slice(r.stdout.indexOf('CONFUSION PAIRS'));
+    expect(report).toMatch(/^CONFUSION PAIRS +Total +\(\d+\)/);
+    const w = asr(['wer', manifest, out, '--confusions']);
+    expect(w.code, w.stderr).toBe(0);
+    expect(report.trim()).toBe(w.stdout.slice(w.stdout.indexOf('CONFUSION PAIRS')).trim());
+  });
+
   it('a missing audio file is scored as empty, named on stderr, and fails the run', () => {
     const m = join(dir, 'with-missing.jsonl');
     writeFileSync(m, readFileSync(manifest, 'utf8') + JSON.stringify({ audio_filepath: 'wav/gone.wav', duration: 1, text: 'two two' }) + '\n');

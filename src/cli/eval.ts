@@ -8,7 +8,7 @@ import { createCtcDecoder, DECODE_DEFAULTS, definedSettings, type CtcDecoder } f
 import { AsrError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { initBackend, describeBackend } from '../backend/index.js';
-import { formatGroupTable, formatKaldiSummary, groupTotals } from '../eval/index.js';
+import { confusionReport, formatConfusionReport, formatGroupTable, formatKaldiSummary, groupTotals, parseConfusionsOption } from '../eval/index.js';
 import { bestOf, disposeRecognizer, evaluateManifest, formatGridTable, gridPoints, loadRecognizer, parseCmvnMode, type EvalUtterance, type GridPoint } from '../transcribe/index.js';
 
 interface EvalCliOptions extends DecodeFlags, EntropyAdaptFlags {
@@ -21,6 +21,7 @@ interface EvalCliOptions extends DecodeFlags, EntropyAdaptFlags {
   adaptBn?: boolean;
   adaptMinSeconds?: string;
   by?: string;
+  confusions?: string | boolean;
   vtln?: string;
   vtlnCriterion?: string;
 }
@@ -89,6 +90,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
         'at least 10 s of audio) before recognising them: no transcripts are used (AdaBN)',
     )
     .option('--by <field>', 'also print WER per value of this manifest field (speaker, voice, ...), one row each, as sclite does per speaker')
+    .option('--confusions [n]', "also print which words go wrong, as sclite's dtl report (confusion pairs, insertions, deletions, substitutions, falsely recognized words); n: the first n rows of each")
     .option('--adapt-min-seconds <s>', 'speakers with less audio than this keep the unadapted model (--adapt-bn, --adapt-entropy)', '10')
     .addHelpText(
       'after',
@@ -100,6 +102,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
     setExitCode(
       await runCommand(async () => {
         if (!opts.manifest) throw new AsrError('eval: --manifest FILE is required');
+        const confusionRows = opts.confusions === undefined ? null : parseConfusionsOption(opts.confusions);
         const dir = defaultModelDir(opts.model);
         const backend = await initBackend({ backend: opts.backend });
         const cmvn = parseCmvnMode(opts.cmvn);
@@ -175,6 +178,7 @@ export function registerEval(program: Command, setExitCode: (code: number) => vo
           if (labels.every((l) => l === undefined)) process.stderr.write(`asr eval: warning: ${opts.manifest}: no line has a "${opts.by}" field\n`);
           process.stdout.write(`\n${formatGroupTable(opts.by, groupTotals(res.utterances.map((u) => u.score), labels))}\n`);
         }
+        if (confusionRows !== null) process.stdout.write(`\n${formatConfusionReport(confusionReport(res.utterances.map((u) => u.score)), confusionRows)}\n`);
         const rtf = res.audioSeconds > 0 ? res.wallSeconds / res.audioSeconds : 0;
         process.stderr.write(
           `asr eval: ${res.utterances.length} utterances, ${res.audioSeconds.toFixed(1)} s of audio in ${res.wallSeconds.toFixed(1)} s ` +

@@ -2,6 +2,10 @@ import type { Command } from 'commander';
 import { runCommand } from './run.js';
 import { AsrError, errorMessage } from '../util/errors.js';
 import {
+  confusionReport,
+  confusionReportJson,
+  formatConfusionReport,
+  parseConfusionsOption,
   formatKaldiSummary,
   formatUtteranceDetails,
   normalizeOptionsFromSteps,
@@ -22,6 +26,7 @@ interface WerOpts {
   format: string;
   json?: boolean;
   details?: boolean;
+  confusions?: string | boolean;
 }
 
 const FORMATS = ['auto', 'kaldi', 'jsonl', 'trn'];
@@ -45,7 +50,9 @@ Output: Kaldi compute-wer's lines, e.g.
 "utterances_with_errors", "ser", "missing_in_hyp", "unit"}. "wer" and "ser" are PERCENTAGES (100 * errors / words,
 not rounded), null when the reference has no words; "words" counts characters with --cer. With --details it adds
 "details": per utterance {"id", "cor", "sub", "del", "ins", "errors", "words", "wer" (percent or null),
-"alignment": [{"op": "C|S|D|I", "ref": token or null, "hyp": token or null}, ...]}.`;
+"alignment": [{"op": "C|S|D|I", "ref": token or null, "hyp": token or null}, ...]}. With --confusions it adds
+"confusions": {"pairs": [{"ref", "hyp", "count"}, ...], "insertions", "deletions", "substitutions",
+"falsely_recognized": [{"word", "count"}, ...]}, most frequent first.`;
 
 function parseFormat(v: string): TranscriptFormat | 'auto' {
   if (!FORMATS.includes(v)) throw new AsrError(`--format: expected one of ${FORMATS.join(', ')}, got '${v}'`);
@@ -108,11 +115,17 @@ export function registerWer(program: Command, setExitCode: (code: number) => voi
     .option('--format <fmt>', `transcript format of both files: ${FORMATS.join(', ')}`, 'auto')
     .option('--json', 'print the totals as one JSON object (rates in percent, see below)')
     .option('--details', 'also print each utterance: its counts and sclite-style REF:/HYP:/Eval: alignment')
+    .option(
+      '--confusions [n]',
+      "also print which words go wrong, as sclite's dtl report: confusion pairs (ref ==> hyp), insertions, deletions, " +
+        'substitutions and falsely recognized words, most frequent first; n: the first n rows of each',
+    )
     .addHelpText('after', HELP_AFTER)
     .action(async (refFile: string, hypFile: string, opts: WerOpts) => {
       setExitCode(
         await runCommand(async () => {
           const scoreOpts = scoreOptionsFrom(opts);
+          const confusionRows = opts.confusions === undefined ? null : parseConfusionsOption(opts.confusions);
           const format = parseFormat(opts.format);
           const ref = await readTranscripts(refFile, format);
           const hyp = await readTranscripts(hypFile, format);
@@ -142,6 +155,7 @@ export function registerWer(program: Command, setExitCode: (code: number) => voi
               unit: scoreOpts.unit,
             };
             if (opts.details) j.details = utterances.map(utteranceJson);
+            if (confusionRows !== null) j.confusions = confusionReportJson(confusionReport(utterances), confusionRows);
             out.push(JSON.stringify(j));
           } else {
             if (opts.details) {
@@ -149,6 +163,7 @@ export function registerWer(program: Command, setExitCode: (code: number) => voi
               for (const u of utterances) out.push(formatUtteranceDetails(u, !scoreOpts.caseSensitive), '');
             }
             out.push(formatKaldiSummary(t, missingInHyp.length, opts.cer ? 'CER' : 'WER'));
+            if (confusionRows !== null) out.push('', formatConfusionReport(confusionReport(utterances), confusionRows));
           }
           process.stdout.write(`${out.join('\n')}\n`);
         }),

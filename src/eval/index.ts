@@ -48,3 +48,12 @@ export {
 } from './transcripts.js';
 export { formatAlignment, formatUtteranceDetails, formatKaldiSummary, formatPercent, type AlignmentLines } from './format.js';
 export { groupTotals, formatGroupTable, NO_GROUP, type GroupTotals } from './by-group.js';
+export {
+  confusionReport,
+  formatConfusionReport,
+  confusionReportJson,
+  parseConfusionsOption,
+  type ConfusionReport,
+  type ConfusionPair,
+  type WordCount,
+} from './confusions.js';
