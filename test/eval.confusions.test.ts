@@ -68,7 +68,7 @@ function pairsMap(r: ConfusionReport): Counts {
 }
 
 /** Most frequent first, ties in byte order: sclite's dtl order. */
-function expectSclitOrder(rows: readonly { word: string; count: number }[]): void {
+function expectScliteOrder(rows: readonly { word: string; count: number }[]): void {
   for (let i = 1; i < rows.length; i++) {
     const a = rows[i - 1];
     const b = rows[i];
@@ -149,8 +149,8 @@ describe.skipIf(!hasShared)(`confusion tables against sclite's alignments ${hasS
     expect(r.pairs.reduce((s, p) => s + p.count, 0)).toBe(tot.S);
     expect(r.insertions.reduce((s, p) => s + p.count, 0)).toBe(tot.I);
     expect(r.deletions.reduce((s, p) => s + p.count, 0)).toBe(tot.D);
-    expectSclitOrder(r.pairs.map((p) => ({ word: `${p.ref} ==> ${p.hyp}`, count: p.count })));
-    for (const rows of [r.insertions, r.deletions, r.substitutions, r.falselyRecognized]) expectSclitOrder(rows);
+    expectScliteOrder(r.pairs.map((p) => ({ word: `${p.ref} ==> ${p.hyp}`, count: p.count })));
+    for (const rows of [r.insertions, r.deletions, r.substitutions, r.falselyRecognized]) expectScliteOrder(rows);
   });
 
   describe('asr wer --confusions / asr eval --confusions', () => {
