@@ -48,12 +48,14 @@ function bump(m: Map<string, number>, key: string): void {
   m.set(key, (m.get(key) ?? 0) + 1);
 }
 
-const PAIR_SEPARATOR = ' ==> ';
+/** A confusion pair as sclite prints it: "ref ==> hyp". */
+function pairLabel(ref: string, hyp: string): string {
+  return `${ref} ==> ${hyp}`;
+}
 
 /** Counts the errors of scored utterances (their `alignment`s) word by word. */
 export function confusionReport(utts: readonly UtteranceScore[]): ConfusionReport {
-  const pairs = new Map<string, number>();
-  const pairWords = new Map<string, { ref: string; hyp: string }>();
+  const pairs = new Map<string, ConfusionPair>();
   const ins = new Map<string, number>();
   const del = new Map<string, number>();
   const sub = new Map<string, number>();
@@ -61,9 +63,10 @@ export function confusionReport(utts: readonly UtteranceScore[]): ConfusionRepor
   for (const u of utts) {
     for (const p of u.alignment) {
       if (p.op === 'S' && p.ref !== null && p.hyp !== null) {
-        const key = `${p.ref}${PAIR_SEPARATOR}${p.hyp}`;
-        bump(pairs, key);
-        pairWords.set(key, { ref: p.ref, hyp: p.hyp });
+        const key = pairLabel(p.ref, p.hyp);
+        const pair = pairs.get(key);
+        if (pair) pair.count++;
+        else pairs.set(key, { ref: p.ref, hyp: p.hyp, count: 1 });
         bump(sub, p.ref);
         bump(falsely, p.hyp);
       } else if (p.op === 'I' && p.hyp !== null) {
@@ -74,10 +77,8 @@ export function confusionReport(utts: readonly UtteranceScore[]): ConfusionRepor
     }
   }
   return {
-    pairs: sortedCounts(pairs).map(({ word, count }) => {
-      const w = pairWords.get(word) as { ref: string; hyp: string };
-      return { ref: w.ref, hyp: w.hyp, count };
-    }),
+    // sorted as sclite sorts its "ref ==> hyp" lines
+    pairs: [...pairs.values()].sort((a, b) => byCountThenWord({ word: pairLabel(a.ref, a.hyp), count: a.count }, { word: pairLabel(b.ref, b.hyp), count: b.count })),
     insertions: sortedCounts(ins),
     deletions: sortedCounts(del),
     substitutions: sortedCounts(sub),
@@ -101,7 +102,7 @@ function section(title: string, rows: readonly WordCount[], top: number): string
  * recognised words, each most frequent first; `top` rows of each (the totals still count every row).
  */
 export function formatConfusionReport(r: ConfusionReport, top = Number.POSITIVE_INFINITY): string {
-  const pairRows = r.pairs.map((p) => ({ word: `${p.ref}${PAIR_SEPARATOR}${p.hyp}`, count: p.count }));
+  const pairRows = r.pairs.map((p) => ({ word: pairLabel(p.ref, p.hyp), count: p.count }));
   return [
     ...section('CONFUSION PAIRS', pairRows, top),
     ...section('INSERTIONS', r.insertions, top),
