@@ -86,6 +86,37 @@ describe('runRecipe', () => {
     expect((await runRecipe(dir, { ...quiet, set: { count: '5' } })).map((r) => r.outcome)).toEqual(['ran', 'skipped', 'skipped', 'skipped']);
   });
 
+  it('runtime vars (thread counts) do not make a finished stage run again; other vars still do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asr-recipe-'));
+    const recipe = {
+      name: 'rt',
+      vars: { jobs: 1, n: 2, tag: 'a\\b' },
+      runtimeVars: ['jobs'],
+      stages: [
+        { stage: 0, name: 'shell', run: 'echo ${n} ${jobs} ${tag} >> ran0; echo jobs=${jobs} >> ran0' },
+        { stage: 1, name: 'argv', run: ['sh', '-c', 'echo ran >> ran1', '--jobs', '${jobs}', '${tag}'] },
+      ],
+    };
+    writeFileSync(join(dir, 'recipe.json'), JSON.stringify(recipe));
+    expect((await runRecipe(dir, { ...quiet, set: { jobs: '2' } })).map((r) => r.outcome)).toEqual(['ran', 'ran']);
+    for (const jobs of ['1', '2', '16']) expect(recipeStatus(dir, { jobs }).stages.every((s) => s.done)).toBe(true);
+    expect((await runRecipe(dir, quiet)).map((r) => r.outcome)).toEqual(['skipped', 'skipped']);
+    expect(recipeStatus(dir, { n: '3' }).stages[0]).toMatchObject({ done: false, stale: 'its command changed since it ran' });
+    expect(recipeStatus(dir, { n: '3' }).stages[1].done).toBe(true);
+
+    // one runtime var takes one value per command: a marker whose two places disagree is not this command
+    const marker = join(dir, 'exp', '.done', '0-shell.json');
+    const m = JSON.parse(readFileSync(marker, 'utf8')) as { command: string };
+    writeFileSync(marker, JSON.stringify({ ...m, command: m.command.replace('jobs=2', 'jobs=3') }));
+    expect(recipeStatus(dir).stages[0].done).toBe(false);
+    // without the declaration the thread count is part of the command again
+    writeFileSync(join(dir, 'recipe.json'), JSON.stringify({ ...recipe, runtimeVars: undefined }));
+    expect(recipeStatus(dir).stages[1]).toMatchObject({ done: false, stale: 'its command changed since it ran' });
+    expect(recipeStatus(dir, { jobs: '2' }).stages[1].done).toBe(true);
+    writeFileSync(join(dir, 'recipe.json'), JSON.stringify({ ...recipe, runtimeVars: ['threads'] }));
+    expect(() => loadRecipe(dir)).toThrow(/runtimeVars: 'threads' is not one of the recipe's vars/);
+  });
+
   it('refuses bad recipes and options with one clear message', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'asr-recipe-'));
     expect(() => loadRecipe(dir)).toThrow(`${join(dir, 'recipe.json')}: not found`);

@@ -24,6 +24,11 @@ export interface RecipeConfig {
   description?: string;
   /** Values for `${name}` in stage commands; `--set name=value` overrides them. */
   vars: Record<string, string>;
+  /**
+   * Vars that change how fast a stage runs, not what it makes (thread counts, as Kaldi's `nj`): a finished stage
+   * stays done when only these differ from the run that finished it.
+   */
+  runtimeVars: string[];
   /** In ascending stage order. */
   stages: RecipeStage[];
 }
@@ -52,6 +57,13 @@ export function loadRecipe(dir: string): RecipeConfig {
       vars[k] = String(v);
     }
   }
+  let runtimeVars: string[] = [];
+  if (o.runtimeVars !== undefined) {
+    if (!Array.isArray(o.runtimeVars) || !o.runtimeVars.every((x) => typeof x === 'string')) throw fileError(path, '"runtimeVars" must be an array of variable names');
+    const unknown = o.runtimeVars.find((x) => !(x in vars));
+    if (unknown !== undefined) throw fileError(path, `runtimeVars: '${unknown}' is not one of the recipe's vars`);
+    runtimeVars = o.runtimeVars;
+  }
   if (!Array.isArray(o.stages) || o.stages.length === 0) throw fileError(path, '"stages" must be a non-empty array');
   const stages: RecipeStage[] = o.stages.map((s: unknown, i: number) => {
     const where = `stages[${i}]`;
@@ -76,5 +88,5 @@ export function loadRecipe(dir: string): RecipeConfig {
   for (let i = 1; i < stages.length; i++) {
     if (stages[i].stage <= stages[i - 1].stage) throw fileError(path, `stages must be in ascending order without repeats (stage ${stages[i].stage} after ${stages[i - 1].stage})`);
   }
-  return { name: o.name, description: typeof o.description === 'string' ? o.description : undefined, vars, stages };
+  return { name: o.name, description: typeof o.description === 'string' ? o.description : undefined, vars, runtimeVars, stages };
 }

@@ -50,12 +50,47 @@ export function resolveCommand(stage: RecipeStage, vars: Record<string, string>,
   return typeof stage.run === 'string' ? substitute(stage.run, vars, false, where) : stage.run.map((a) => substitute(a, vars, true, where));
 }
 
+/** Stands in for a runtime var's value while a command is turned into a pattern (private-use code points). */
+const slot = (name: string): string => `\uE000${name}\uE001`;
+
+/**
+ * Whether a marker's recorded command is this stage's command with any values of the recipe's runtime vars (the
+ * same value wherever one var appears). Compared as JSON text, so argv commands and shell lines work alike.
+ */
+export function sameCommand(recorded: unknown, stage: RecipeStage, vars: Record<string, string>, runtimeVars: readonly string[], recipePath: string): boolean {
+  const exact = JSON.stringify(resolveCommand(stage, vars, recipePath));
+  const got = JSON.stringify(recorded);
+  if (got === exact) return true;
+  if (runtimeVars.length === 0 || got === undefined) return false;
+  const slotted = { ...vars };
+  for (const name of runtimeVars) slotted[name] = slot(name);
+  const key = JSON.stringify(resolveCommand(stage, slotted, recipePath));
+  const seen = new Set<string>();
+  let pattern = '';
+  for (const part of key.split(/(\uE000[A-Za-z_][A-Za-z0-9_]*\uE001)/)) {
+    const name = /^\uE000(.*)\uE001$/.exec(part)?.[1];
+    if (name === undefined) {
+      pattern += part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    } else if (seen.has(name)) {
+      pattern += `\\k<v_${name}>`;
+    } else {
+      seen.add(name);
+      // any JSON string content: plain characters or escapes
+      pattern += `(?<v_${name}>(?:[^"\\\\]|\\\\.)*?)`;
+    }
+  }
+  return new RegExp(`^${pattern}$`).test(got);
+}
+
 function markerPath(dir: string, s: RecipeStage): string {
   return join(dir, RECIPE_DIRS.done, `${s.stage}-${s.name}.json`);
 }
 
-/** Whether a stage counts as done: its marker exists, records the same command, and its outputs are there. */
-function stageStatus(dir: string, s: RecipeStage, command: string | string[]): StageStatus {
+/**
+ * Whether a stage counts as done: its marker exists, records the same command (runtime vars aside), and its
+ * outputs are there.
+ */
+function stageStatus(dir: string, s: RecipeStage, config: RecipeConfig, vars: Record<string, string>, recipePath: string): StageStatus {
   const marker = markerPath(dir, s);
   if (!existsSync(marker)) return { stage: s.stage, name: s.name, done: false };
   let recorded: unknown;
@@ -64,7 +99,7 @@ function stageStatus(dir: string, s: RecipeStage, command: string | string[]): S
   } catch {
     return { stage: s.stage, name: s.name, done: false, stale: 'its completion marker is unreadable' };
   }
-  if (JSON.stringify(recorded) !== JSON.stringify(command)) return { stage: s.stage, name: s.name, done: false, stale: 'its command changed since it ran' };
+  if (!sameCommand(recorded, s, vars, config.runtimeVars, recipePath)) return { stage: s.stage, name: s.name, done: false, stale: 'its command changed since it ran' };
   const missing = (s.outputs ?? []).find((o) => !existsSync(join(dir, o)));
   if (missing) return { stage: s.stage, name: s.name, done: false, stale: `its output ${missing} is missing` };
   return { stage: s.stage, name: s.name, done: true };
@@ -144,7 +179,7 @@ export function recipeStatus(dir: string, set: Record<string, string> = {}): { c
   const config = loadRecipe(dir);
   const vars = { ...config.vars, ...set };
   const path = join(dir, 'recipe.json');
-  return { config, stages: config.stages.map((s) => stageStatus(dir, s, resolveCommand(s, vars, path))) };
+  return { config, stages: config.stages.map((s) => stageStatus(dir, s, config, vars, path)) };
 }
 
 /**
@@ -201,7 +236,7 @@ export async function runRecipe(dirArg: string, opts: RecipeRunOptions = {}): Pr
       const s = selected[i];
       const command = commands[i];
       const label = `stage ${s.stage} (${s.name})`;
-      const status = stageStatus(dir, s, command);
+      const status = stageStatus(dir, s, config, vars, recipePath);
       if (status.done && !opts.force) {
         note(`${label}: done already, skipping`);
         results.push({ stage: s.stage, name: s.name, outcome: 'skipped' });
