@@ -52,6 +52,9 @@ if (existsSync(metrics)) {
   const last = all[all.length - 1];
   if (last && typeof last.elapsed === 'number') trained = `Training took ${(last.elapsed / 3600).toFixed(2)} h of wall time (${last.step} steps; elapsed as logged in metrics.jsonl).`;
 }
+// each pass's plot, as stage 6 draws it
+const expName = modelDir.replace(/\/+$/, '').split('/').slice(-2, -1)[0] ?? 'model';
+const plot = { model: 'curves.svg', model_ked: 'curves-ked.svg', model_clean: 'curves-clean.svg' }[expName] ?? 'curves.svg';
 const trainLog = 'exp/log/stage-5-train.log';
 const backend = existsSync(trainLog) ? (readFileSync(trainLog, 'utf8').match(/^asr train: backend: .*$/gm)?.pop() ?? '') : '';
 const md = `# english recipe: results
@@ -77,9 +80,9 @@ ${runs.join('\n')}
 |---|---|---|---|---|
 ${ppl.join('\n')}
 
-## Training curve (validation, from the experiment's metrics.jsonl)
+## Training curve of the model scored above (validation, from exp/${expName}/metrics.jsonl)
 
-![training curves](curves.svg)
+![training curves](${plot})
 
 ${[trained, backend ? `Backend (last run in exp/log/stage-5-train.log): \`${backend}\`.` : ''].filter((x) => x).join(' ')}
 
