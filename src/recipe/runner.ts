@@ -67,18 +67,18 @@ export function sameCommand(recorded: unknown, stage: RecipeStage, vars: Record<
   const key = JSON.stringify(resolveCommand(stage, slotted, recipePath));
   const seen = new Set<string>();
   let pattern = '';
-  for (const part of key.split(/(\uE000[A-Za-z_][A-Za-z0-9_]*\uE001)/)) {
-    const name = /^\uE000(.*)\uE001$/.exec(part)?.[1];
-    if (name === undefined) {
+  // split with the name captured: even parts are literal text, odd parts the runtime vars' names
+  key.split(/\uE000([A-Za-z_][A-Za-z0-9_]*)\uE001/).forEach((part, i) => {
+    if (i % 2 === 0) {
       pattern += part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    } else if (seen.has(name)) {
-      pattern += `\\k<v_${name}>`;
+    } else if (seen.has(part)) {
+      pattern += `\\k<v_${part}>`;
     } else {
-      seen.add(name);
+      seen.add(part);
       // any JSON string content: plain characters or escapes
-      pattern += `(?<v_${name}>(?:[^"\\\\]|\\\\.)*?)`;
+      pattern += `(?<v_${part}>(?:[^"\\\\]|\\\\.)*?)`;
     }
-  }
+  });
   return new RegExp(`^${pattern}$`).test(got);
 }
 
