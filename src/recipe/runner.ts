@@ -54,13 +54,19 @@ export function resolveCommand(stage: RecipeStage, vars: Record<string, string>,
 const slot = (name: string): string => `\uE000${name}\uE001`;
 
 /**
- * Whether a marker's recorded command is this stage's command with any values of the recipe's runtime vars (the
+ * Whether a marker's recorded command is this stage's command (`command`, resolved with `vars`) with any values of the recipe's runtime vars (the
  * same value wherever one var appears). Compared as JSON text, so argv commands and shell lines work alike.
  */
-export function sameCommand(recorded: unknown, stage: RecipeStage, vars: Record<string, string>, runtimeVars: readonly string[], recipePath: string): boolean {
-  const exact = JSON.stringify(resolveCommand(stage, vars, recipePath));
+export function sameCommand(
+  recorded: unknown,
+  command: string | string[],
+  stage: RecipeStage,
+  vars: Record<string, string>,
+  runtimeVars: readonly string[],
+  recipePath: string,
+): boolean {
   const got = JSON.stringify(recorded);
-  if (got === exact) return true;
+  if (got === JSON.stringify(command)) return true;
   if (runtimeVars.length === 0 || got === undefined) return false;
   const slotted = { ...vars };
   for (const name of runtimeVars) slotted[name] = slot(name);
@@ -90,7 +96,7 @@ function markerPath(dir: string, s: RecipeStage): string {
  * Whether a stage counts as done: its marker exists, records the same command (runtime vars aside), and its
  * outputs are there.
  */
-function stageStatus(dir: string, s: RecipeStage, config: RecipeConfig, vars: Record<string, string>, recipePath: string): StageStatus {
+function stageStatus(dir: string, s: RecipeStage, command: string | string[], config: RecipeConfig, vars: Record<string, string>, recipePath: string): StageStatus {
   const marker = markerPath(dir, s);
   if (!existsSync(marker)) return { stage: s.stage, name: s.name, done: false };
   let recorded: unknown;
@@ -99,7 +105,7 @@ function stageStatus(dir: string, s: RecipeStage, config: RecipeConfig, vars: Re
   } catch {
     return { stage: s.stage, name: s.name, done: false, stale: 'its completion marker is unreadable' };
   }
-  if (!sameCommand(recorded, s, vars, config.runtimeVars, recipePath)) return { stage: s.stage, name: s.name, done: false, stale: 'its command changed since it ran' };
+  if (!sameCommand(recorded, command, s, vars, config.runtimeVars, recipePath)) return { stage: s.stage, name: s.name, done: false, stale: 'its command changed since it ran' };
   const missing = (s.outputs ?? []).find((o) => !existsSync(join(dir, o)));
   if (missing) return { stage: s.stage, name: s.name, done: false, stale: `its output ${missing} is missing` };
   return { stage: s.stage, name: s.name, done: true };
@@ -179,7 +185,7 @@ export function recipeStatus(dir: string, set: Record<string, string> = {}): { c
   const config = loadRecipe(dir);
   const vars = { ...config.vars, ...set };
   const path = join(dir, 'recipe.json');
-  return { config, stages: config.stages.map((s) => stageStatus(dir, s, config, vars, path)) };
+  return { config, stages: config.stages.map((s) => stageStatus(dir, s, resolveCommand(s, vars, path), config, vars, path)) };
 }
 
 /**
@@ -236,7 +242,7 @@ export async function runRecipe(dirArg: string, opts: RecipeRunOptions = {}): Pr
       const s = selected[i];
       const command = commands[i];
       const label = `stage ${s.stage} (${s.name})`;
-      const status = stageStatus(dir, s, config, vars, recipePath);
+      const status = stageStatus(dir, s, command, config, vars, recipePath);
       if (status.done && !opts.force) {
         note(`${label}: done already, skipping`);
         results.push({ stage: s.stage, name: s.name, outcome: 'skipped' });
